@@ -1,0 +1,37 @@
+# Two commands do everything:  `make book` builds the HTML book, `make test` runs the tests.
+# Each one creates .venv with the pinned dependencies (requirements.lock) on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PROFILE ?= book
+PYTEST_ARGS ?=
+
+.PHONY: book test smoke-book lab bench clean venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.lock
+	$(PY) -m pip install --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (genomenb)"
+	touch $@
+
+book: venv
+	$(PY) -m genomenb.cli book --profile $(PROFILE)
+
+smoke-book: venv
+	$(PY) -m genomenb.cli book --profile smoke
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo 'no tests collected'; exit 0; fi; exit $$rc
+
+lab: venv
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: venv
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf _build results

@@ -1,0 +1,87 @@
+"""Command line: ``genomenb run|book|params|list|verify``.
+
+Examples
+--------
+::
+
+    genomenb run 00_data_tour --profile smoke
+    genomenb run 00_data_tour -p conv_batch 10 -p kmer_k 4
+    genomenb book --profile book
+    genomenb params 00_data_tour
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from genomenb import runner
+from genomenb.data import DataError, registry
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="genomenb", description="Run and build the genomenb notebook book.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="execute one notebook with papermill into results/<notebook>/<profile>/")
+    run.add_argument("notebook", help="notebook name, e.g. 00_data_tour")
+    run.add_argument("--profile", default="book", choices=runner.PROFILES)
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="override a parameter (repeatable); unknown names are an error")
+    run.add_argument("--output-root", default=None, help="folder for results (default: <project>/results)")
+    run.add_argument("--cached", action="store_true", help="skip execution when nothing it depends on changed")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    book = sub.add_parser("book", help="execute every notebook in _toc.yml (cached) and build the HTML book")
+    book.add_argument("--profile", default="book", choices=runner.PROFILES)
+    book.add_argument("--force", action="store_true", help="re-execute every notebook, ignoring the cache")
+    book.add_argument("--no-html", action="store_true", help="execute the notebooks only")
+    book.add_argument("--quiet", action="store_true")
+
+    params = sub.add_parser("params", help="list a notebook's parameters, types, defaults and profile values")
+    params.add_argument("notebook")
+
+    sub.add_parser("list", help="list the book's notebooks in reading order")
+    sub.add_parser("verify", help="check the sha256 of every bundled data file")
+    return p
+
+
+def _cmd_params(name: str) -> None:
+    declared = runner.read_parameters(runner.notebook_path(name))
+    stem = runner.notebook_path(name).stem
+    profiles = {p: runner.load_profile(p, stem) for p in runner.PROFILES}
+    print(f"{'name':<24} {'type':<6} {'book (default)':<22} {'smoke':<14} {'paper':<14} meaning")
+    for prm in declared.values():
+        smoke = profiles["smoke"].get(prm.name, "")
+        paper = profiles["paper"].get(prm.name, "")
+        print(f"{prm.name:<24} {prm.type:<6} {str(prm.default):<22} {str(smoke):<14} {str(paper):<14} {prm.help}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            result = runner.run_notebook(args.notebook, args.profile, args.parameter,
+                                         output_root=args.output_root, use_cache=args.cached,
+                                         progress=not args.quiet)
+            state = "cached (unchanged)" if result.cached else f"executed in {result.seconds:.1f} s"
+            print(f"{result.notebook} [{result.profile}] {state} -> {result.output_dir}")
+        elif args.command == "book":
+            runner.build_book(args.profile, force=args.force, build_html=not args.no_html,
+                              progress=not args.quiet)
+        elif args.command == "params":
+            _cmd_params(args.notebook)
+        elif args.command == "list":
+            for nb in runner.toc_notebooks():
+                print(nb.stem)
+        elif args.command == "verify":
+            files = registry.verify_all()
+            print(f"all {len(files)} bundled data files match their sha256")
+    except (runner.ParameterError, runner.NotebookError, DataError, FileNotFoundError) as exc:
+        print(f"genomenb: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

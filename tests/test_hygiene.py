@@ -1,0 +1,69 @@
+"""The book's notebooks follow the conventions of DESIGN.md."""
+
+import json
+import re
+
+import pytest
+
+from genomenb import runner
+
+ROOT = runner.project_root()
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_numbered_name(nb):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", nb.name)
+
+
+def test_every_notebook_is_in_the_toc():
+    listed = {p.resolve() for p in runner.toc_notebooks(ROOT)}
+    assert listed == {p.resolve() for p in NOTEBOOKS}
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_single_parameters_cell_first_with_literals(nb):
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    tagged = [c for c in data["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    params = runner.read_parameters(nb)  # raises unless first code cell, typed literals
+    assert params["output_dir"].default.startswith("results/")
+    assert all(p.help for p in params.values()), "every parameter needs a '# meaning' comment"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_stored_outputs(nb):
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    for cell in data["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_path_hacks_or_star_imports(nb):
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    src = "\n".join("".join(c["source"]) for c in data["cells"] if c["cell_type"] == "code")
+    assert "sys.path" not in src and not re.search(r"import \*", src)
+
+
+@pytest.mark.parametrize("profile", ["smoke", "paper"])
+def test_profiles_name_real_notebooks_and_parameters(profile):
+    import yaml
+
+    entries = yaml.safe_load((ROOT / "notebooks" / "profiles" / f"{profile}.yaml").read_text()) or {}
+    stems = {p.stem for p in NOTEBOOKS}
+    assert set(entries) <= stems
+    for stem in entries:
+        runner.resolve_parameters(stem, profile, root=ROOT)  # raises on unknown names or wrong types
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_has_a_smoke_profile(nb):
+    import yaml
+
+    entries = yaml.safe_load((ROOT / "notebooks" / "profiles" / "smoke.yaml").read_text()) or {}
+    assert nb.stem in entries, f"{nb.stem} needs a smoke profile entry"

@@ -1,0 +1,33 @@
+"""Every notebook of the book runs end to end with the smoke profile and writes sane metrics."""
+
+import math
+
+import pytest
+
+from genomenb import runner
+from genomenb.outputs import read_metrics
+
+ROOT = runner.project_root()
+
+# Keys each notebook's metrics.json must contain (issue acceptance criteria).
+REQUIRED = {
+    "00_data_tour": ["n_data_files", "conv_seconds_cpu", "ecoli_k12_gc", "ecoli_skew_origin_bp",
+                     "ecoli_annotated_origin_bp"],
+}
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("nb", runner.toc_notebooks(ROOT), ids=lambda p: p.stem)
+def test_notebook_smoke(nb):
+    # Results go to the project's results/ folder so the smoke book build reuses them (cache).
+    result = runner.run_notebook(nb, "smoke", use_cache=True, progress=False, root=ROOT)
+    metrics = read_metrics(result.output_dir)
+    params = metrics.pop("parameters")
+    assert params == result.parameters
+    for key, value in metrics.items():
+        assert isinstance(value, (int, float, str, bool)), key
+        if isinstance(value, float):
+            assert math.isfinite(value), key
+    missing = [k for k in REQUIRED.get(nb.stem, []) if k not in metrics]
+    assert not missing, f"{nb.stem} metrics.json lacks {missing}"
+    assert (result.output_dir / nb.name).is_file()
