@@ -74,11 +74,14 @@ _FEATURE_CHUNK_ROWS = 256  # keeps one chunk's working arrays (~3 MiB) in cache
 # --------------------------------------------------------------------------- helpers
 
 
-def _check_k(k: object, upper: int, name: str = "k") -> int:
+def _check_k(k: object, upper: int | None, name: str = "k") -> int:
+    """``k`` as an int in ``1..upper`` (no upper bound when None), or a clear error."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(k).__name__}")
     k = int(k)
-    if not 1 <= k <= upper:
+    if upper is None and k < 1:
+        raise ValueError(f"{name} must be >= 1, got {k}")
+    if upper is not None and not 1 <= k <= upper:
         raise ValueError(f"{name} must be between 1 and {upper}, got {k}")
     return k
 
@@ -87,9 +90,12 @@ def _check_codes(codes: object, *, ndim: tuple[int, ...] | None = None, name: st
     """Return ``codes`` as a uint8 array of values 0..4, or raise a clear error."""
     if isinstance(codes, (str, bytes, bytearray, memoryview)):
         raise TypeError(f"{name} must be an integer array of codes; encode text first with to_codes()")
-    arr = np.asarray(codes)
+    try:
+        arr = np.asarray(codes)
+    except ValueError:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of codes; rows have different lengths") from None
     if arr.dtype.kind not in "iu":
-        if arr.dtype.kind in "SUO":
+        if arr.dtype.kind in "SU":
             raise TypeError(f"{name} must be integer codes, got text of dtype {arr.dtype}; "
                             "encode it first with to_codes()")
         raise TypeError(f"{name} must be an integer array of codes 0..4, got dtype {arr.dtype}")
@@ -332,8 +338,8 @@ def sliding_windows(codes: np.ndarray, width: int, step: int = 1) -> np.ndarray:
         Copy it before writing to it.
     """
     arr = np.asarray(codes)
-    width = _check_k(width, np.iinfo(np.int64).max, "width")
-    step = _check_k(step, np.iinfo(np.int64).max, "step")
+    width = _check_k(width, None, "width")
+    step = _check_k(step, None, "step")
     if arr.ndim == 0:
         raise ValueError("sliding_windows needs at least a 1-D array")
     length = arr.shape[-1]
@@ -465,8 +471,10 @@ def kmer_features(
     ----------
     codes2d : numpy.ndarray
         Integer codes 0..4, shape ``(N, L)``; a 1-D sequence counts as one row.
-    k_max, k_min : int
-        Largest and smallest k (``1 <= k_min <= k_max <= 8``).
+    k_max : int, default 5
+        Largest k, ``1..8``.
+    k_min : int, default 1
+        Smallest k, ``1..k_max``.
     normalize : bool, default False
         Divide each k block by its number of valid (N-free) windows, so each
         block of a row sums to 1 (all 0 when the row has no valid window).
@@ -491,7 +499,7 @@ def kmer_features(
     ``N`` count every k directly.
     """
     k_min, k_max = _check_k_range(k_min, k_max)
-    chunk_rows = _check_k(chunk_rows, np.iinfo(np.int64).max, "chunk_rows")
+    chunk_rows = _check_k(chunk_rows, None, "chunk_rows")
     rows = _as_rows(codes2d, "codes2d")
     n_rows, length = rows.shape
     block_sizes = [4 ** k for k in range(k_min, k_max + 1)]
@@ -659,8 +667,8 @@ def gc_skew(codes: np.ndarray, window: int, step: int | None = None) -> tuple[np
     Uses running G and C counts, so the cost is O(L) whatever the window.
     """
     arr = _check_codes(codes, ndim=(1,))
-    window = _check_k(window, np.iinfo(np.int64).max, "window")
-    step = window if step is None else _check_k(step, np.iinfo(np.int64).max, "step")
+    window = _check_k(window, None, "window")
+    step = window if step is None else _check_k(step, None, "step")
     length = arr.shape[0]
     if window > length:
         raise ValueError(f"window {window} is longer than the sequence (length {length})")

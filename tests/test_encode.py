@@ -437,3 +437,24 @@ def test_module_docstring_states_encodings():
     doc = encode.__doc__
     for fact in ("A=0", "C=1", "G=2", "T=3", "N=4", "(..., L, 4)", "float32", "3 - x"):
         assert fact in doc
+
+
+def test_codes_validation_messages():
+    with pytest.raises(ValueError, match="rectangular"):
+        one_hot([[1, 2], [3]])
+    with pytest.raises(TypeError, match="integer array"):
+        one_hot(None)
+    with pytest.raises(ValueError, match="at least a 1-D"):
+        kmer_codes(np.array(3), 2)
+    with pytest.raises(ValueError, match="chunk_rows must be >= 1"):
+        kmer_features(to_codes("ACGT"), chunk_rows=0)
+
+
+def test_kmer_features_any_layout_and_integer_dtype():
+    rng = np.random.default_rng(11)
+    codes = random_codes(rng, (300, 40), n_rate=0.05)
+    expected = kmer_features(codes, 5)
+    assert np.array_equal(kmer_features(np.asfortranarray(codes), 5), expected)
+    assert np.array_equal(kmer_features(codes.astype(np.int64), 5), expected)
+    strided = codes[:, ::2]
+    assert np.array_equal(kmer_features(strided, 3), kmer_features(np.ascontiguousarray(strided), 3))
