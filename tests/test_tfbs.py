@@ -1,0 +1,59 @@
+import h5py
+import numpy as np
+import pytest
+
+from genomenb.data import DataError
+from genomenb.data.tfbs import crop_center, list_sets, load_tfbs, split_indices
+
+
+def test_bundled_sets_load_with_consistent_shapes():
+    names = list_sets()
+    assert len(names) == 25
+    sets = load_tfbs(["gakco_CTCF", "deepbind_CTCF_K562_CTCF_Broad", "encode1kb_SydhGm12878Jund"])
+    ctcf = sets["gakco_CTCF"]
+    assert ctcf.codes.shape == (3000, 100) and ctcf.labels.mean() == pytest.approx(0.5, abs=0.01)
+    assert ctcf.has_train_split and ctcf.family == "gakco" and ctcf.target == "CTCF"
+    db = sets["deepbind_CTCF_K562_CTCF_Broad"]
+    assert not db.has_train_split and db.negatives_shuffled_fraction == 1.0
+    assert sets["encode1kb_SydhGm12878Jund"].target == "JUND"
+    for s in sets.values():
+        valid = np.arange(s.codes.shape[1])[None, :] < s.lengths[:, None]
+        assert (s.codes[valid] <= 4).all() and (s.codes[~valid] == 255).all()
+
+
+def test_crop_center_cuts_and_pads_with_n():
+    codes = np.array([[0, 1, 2, 3, 0, 1, 255, 255], [3, 3, 255, 255, 255, 255, 255, 255]], dtype=np.uint8)
+    lengths = np.array([6, 2])
+    out = crop_center(codes, lengths, 4)
+    assert out.tolist() == [[1, 2, 3, 0], [4, 3, 3, 4]]
+    assert crop_center(codes, lengths, 8)[0].tolist() == [4, 0, 1, 2, 3, 0, 1, 4]
+
+
+def test_split_keeps_published_test_and_is_stratified_and_disjoint():
+    sets = load_tfbs(["gakco_CTCF", "deepbind_CTCF_K562_CTCF_Broad"])
+    for s in sets.values():
+        idx = split_indices(s, seed=1)
+        assert sum(len(v) for v in idx.values()) == len(s.labels)
+        assert not set(idx["train"]) & set(idx["valid"]) and not set(idx["train"]) & set(idx["test"])
+        for part in idx.values():
+            assert abs(s.labels[part].mean() - 0.5) < 0.05
+        assert (split_indices(s, seed=1)["valid"] == idx["valid"]).all()
+    ctcf = sets["gakco_CTCF"]
+    assert (ctcf.original_split[split_indices(ctcf)["test"]] == "test").all()
+
+
+def test_malformed_file_raises_data_error(tmp_path):
+    bad = tmp_path / "bad.h5"
+    with h5py.File(bad, "w") as fh:
+        g = fh.create_group("x")
+        g["seq"] = np.zeros((3, 5), np.uint8)
+        g["length"] = np.full(2, 5, np.int16)  # wrong number of rows
+        g["label"] = np.zeros(3, np.uint8)
+        g["split"] = np.array([b"train"] * 3)
+    with pytest.raises(DataError, match="'length' to have 3 rows"):
+        load_tfbs(path=bad)
+    with pytest.raises(DataError, match="no set named 'y'"):
+        load_tfbs(["y"], path=bad)
+    (tmp_path / "text.h5").write_text("not hdf5")
+    with pytest.raises(DataError, match="HDF5"):
+        load_tfbs(path=tmp_path / "text.h5")
