@@ -6,7 +6,7 @@ PY      = $(VENV)/bin/python
 PROFILE ?= book
 PYTEST_ARGS ?=
 
-.PHONY: book test smoke-book lab bench clean venv
+.PHONY: book test smoke-book lab bench clean venv backends
 
 venv: $(VENV)/.installed
 
@@ -26,6 +26,10 @@ smoke-book: venv
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo 'no tests collected'; exit 0; fi; exit $$rc
+
+# Optional JAX and PyTorch backends (CPU builds); the backend tests skip without them.
+backends: venv
+	$(PY) -m pip install -r requirements-backends.txt
 
 lab: venv
 	$(VENV)/bin/jupyter lab notebooks/
