@@ -1,4 +1,4 @@
-"""Command line: ``genomenb run|book|params|list|verify``.
+"""Command line: ``genomenb run|book|sweep|report|params|list|verify``.
 
 Examples
 --------
@@ -8,6 +8,7 @@ Examples
     genomenb run 00_data_tour -p conv_batch 10 -p kmer_k 4
     genomenb book --profile book
     genomenb params 00_data_tour
+    genomenb sweep 02_genome_language_models --profile paper --grid cell=gru,lstm --grid seq_len=50,100
 """
 
 from __future__ import annotations
@@ -41,6 +42,22 @@ def _parser() -> argparse.ArgumentParser:
     params = sub.add_parser("params", help="list a notebook's parameters, types, defaults and profile values")
     params.add_argument("notebook")
 
+    sweep = sub.add_parser("sweep", help="execute a notebook once per grid point and gather the metrics into "
+                                         "results/<notebook>/<profile>/sweep/sweep.csv")
+    sweep.add_argument("notebook", help="notebook name, e.g. 02_genome_language_models")
+    sweep.add_argument("--profile", default="book", choices=runner.PROFILES)
+    sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2", required=True,
+                       help="a parameter and its values (repeatable; every combination runs)")
+    sweep.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                       help="a fixed override for every point (repeatable)")
+    sweep.add_argument("--output", default=None, help="sweep folder (default: results/<notebook>/<profile>/sweep)")
+    sweep.add_argument("--force", action="store_true", help="re-execute points that already ran")
+    sweep.add_argument("--quiet", action="store_true")
+
+    report = sub.add_parser("report", help="copy a finished run into reports/<notebook>/<profile>/ as evidence")
+    report.add_argument("notebook")
+    report.add_argument("--profile", default="paper", choices=runner.PROFILES)
+
     sub.add_parser("list", help="list the book's notebooks in reading order")
     sub.add_parser("verify", help="check the sha256 of every bundled data file")
     return p
@@ -71,6 +88,19 @@ def main(argv: list[str] | None = None) -> int:
                               progress=not args.quiet)
         elif args.command == "params":
             _cmd_params(args.notebook)
+        elif args.command == "sweep":
+            from genomenb import sweep as sweep_mod
+
+            try:
+                grid = sweep_mod.parse_grid(args.grid)
+            except ValueError as exc:
+                raise runner.ParameterError(str(exc)) from None
+            table = sweep_mod.run_sweep(args.notebook, args.profile, grid, overrides=dict(args.parameter),
+                                        output=args.output, use_cache=not args.force, progress=not args.quiet)
+            out = args.output or sweep_mod.sweep_dir(args.notebook, args.profile)
+            print(f"{len(table)} grid points gathered -> {out}/sweep.csv")
+        elif args.command == "report":
+            print(f"kept: {runner.keep_report(args.notebook, args.profile)}")
         elif args.command == "list":
             for nb in runner.toc_notebooks():
                 print(nb.stem)

@@ -51,6 +51,7 @@ __all__ = [
     "cache_key",
     "run_notebook",
     "build_book",
+    "keep_report",
 ]
 
 PROFILES = ("smoke", "book", "paper")
@@ -442,3 +443,30 @@ def build_book(
         if progress:
             print(f"book built: {root / '_build' / 'html' / 'index.html'}")
     return runs
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def keep_report(notebook: str | Path, profile: str = "paper", *, output_root: str | Path | None = None,
+                root: Path | None = None) -> Path:
+    """Copy a finished run into ``reports/<notebook>/<profile>/`` so it can be committed as evidence.
+
+    Keeps the executed notebook, ``metrics.json``, ``run.json`` (parameters,
+    run time, machine) and the figures; checkpoints and other bulky files stay
+    in ``results/``.
+    """
+    root = root or project_root()
+    path = notebook_path(notebook, root)
+    src = (Path(output_root) if output_root else root / "results") / path.stem / profile
+    if not (src / RUN_RECORD).is_file() or not (src / path.name).is_file():
+        raise FileNotFoundError(f"no finished {profile!r} run of {path.stem} in {src}; "
+                                f"run `genomenb run {path.stem} --profile {profile}` first")
+    dst = root / "reports" / path.stem / profile
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    for f in sorted(src.iterdir()):
+        if f.is_file() and f.suffix in {".ipynb", ".json", ".png", ".csv"}:
+            shutil.copy2(f, dst / f.name)
+    return dst

@@ -13,6 +13,9 @@ ROOT = runner.project_root()
 REQUIRED = {
     "00_data_tour": ["n_data_files", "conv_seconds_cpu", "ecoli_k12_gc", "ecoli_skew_origin_bp",
                      "ecoli_annotated_origin_bp"],
+    "01_sanity_genomes": ["random_heldout_perplexity", "repeat_heldout_perplexity"],
+    "02_genome_language_models": ["ecoli_heldout_perplexity", "ecoli_markov_best_perplexity",
+                                  "pfalciparum_heldout_perplexity", "pfalciparum_markov_best_perplexity"],
 }
 
 

@@ -147,3 +147,14 @@ def test_cli_params_lists_profiles(capsys):
     assert cli.main(["params", "00_data_tour"]) == 0
     out = capsys.readouterr().out
     assert "conv_batch" in out and "smoke" in out
+
+
+def test_keep_report_copies_the_evidence(project, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(FileNotFoundError, match="no finished 'paper' run"):
+        runner.keep_report("01_demo", "paper", output_root=out, root=project)
+    runner.run_notebook("01_demo", "paper", output_root=out, progress=False, root=project)
+    kept = runner.keep_report("01_demo", "paper", output_root=out, root=project)
+    assert kept == project / "reports" / "01_demo" / "paper"
+    assert {p.name for p in kept.iterdir()} >= {"01_demo.ipynb", "metrics.json", "run.json", "parameters.json"}
+    assert json.loads((kept / "run.json").read_text())["parameters"]["n"] == 1000
