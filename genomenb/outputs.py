@@ -110,7 +110,8 @@ def start_run(namespace: Mapping[str, Any]) -> Run:
 
     Call it right after the parameters cell: at that point the scalar globals
     are exactly the parameters. Requires ``output_dir``; seeds every RNG when
-    a ``seed`` parameter exists.
+    a ``seed`` parameter exists; removes a ``metrics.json`` left by an earlier
+    run in the same folder.
     """
     params = {k: _plain(v) for k, v in namespace.items()
               if not k.startswith("_") and k not in _IPYTHON_NAMES and isinstance(_plain(v), _SCALARS)}
@@ -120,5 +121,7 @@ def start_run(namespace: Mapping[str, Any]) -> Run:
     out.mkdir(parents=True, exist_ok=True)
     if "seed" in params:
         seed_everything(int(params["seed"]))
+    # A new run starts a new metrics.json: no key of an earlier run (other data, other sizes) may survive.
+    (out / "metrics.json").unlink(missing_ok=True)
     (out / "parameters.json").write_text(json.dumps(params, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return Run(params, out)

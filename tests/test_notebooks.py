@@ -16,6 +16,9 @@ REQUIRED = {
     "01_sanity_genomes": ["random_heldout_perplexity", "repeat_heldout_perplexity"],
     "02_genome_language_models": ["ecoli_heldout_perplexity", "ecoli_markov_best_perplexity",
                                   "pfalciparum_heldout_perplexity", "pfalciparum_markov_best_perplexity"],
+    "03_kmer_baselines": ["data_source", "features_min_prevalence_train", "published_features_min_prevalence",
+                          "kmer_auroc_median", "kmer_auroc_median_min_prevalence", "kmer_f1_median_min_prevalence",
+                          "integer_auroc_median_min_prevalence", "kmer_fit_seconds"],
 }
 
 

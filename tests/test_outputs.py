@@ -40,3 +40,12 @@ def test_start_run_snapshots_scalar_parameters(tmp_path):
 def test_start_run_requires_output_dir():
     with pytest.raises(ValueError, match="output_dir"):
         start_run({"seed": 1})
+
+
+def test_start_run_forgets_metrics_of_an_earlier_run(tmp_path):
+    ns = {"output_dir": str(tmp_path)}
+    start_run(ns).write_metrics({"old_key": 1.0})
+    run = start_run(ns)
+    run.write_metrics({"new_key": 2.0})
+    m = read_metrics(tmp_path)
+    assert "old_key" not in m and m["new_key"] == 2.0
