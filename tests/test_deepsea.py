@@ -268,13 +268,16 @@ def test_reading_a_2gb_train_mat_keeps_peak_rss_under_1gb(tmp_path):
                 y[:, lo:hi] = base_labels[:hi - lo].T
         assert path.stat().st_size > 2.0e9
         script = textwrap.dedent(f"""
-            import json, resource
+            import json
             import numpy as np
             from genomenb.data.deepsea import draw_rows, open_split
             with open_split({str(path)!r}, "train") as reader:
                 rows = draw_rows(reader.n, 80_000, 0, "train")
                 codes, labels = reader.read(rows, crop=None)  # whole 1000-bp windows: every byte is read
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            # VmHWM belongs to this process's own address space. ru_maxrss would not do: Linux carries
+            # the parent's high-water mark across fork + exec, and pytest's own process is large.
+            with open("/proc/self/status") as fh:
+                peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
             print(json.dumps({{"peak": peak, "rows": rows[[0, 1, -1]].tolist(), "shape": list(codes.shape),
                               "first": codes[0, :50].tolist(), "last_labels": labels[-1].tolist()}}))
         """)
