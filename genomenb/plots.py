@@ -356,3 +356,361 @@ def plot_label_correlation(ax, corr: np.ndarray, groups: Sequence[str], *, title
         ax.set_title(title)
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label="Pearson correlation of labels")
     return ax
+
+
+# --------------------------------------------------------------------------- interpretation (saliency, barcodes)
+
+#: Colours of the bases in sequence strips (A, C, G, T, then N).
+BASE_COLORS = ("#2a9d8f", "#457b9d", "#e9c46a", "#e76f51", "#d9d9d9")
+
+__all__ += ["BASE_COLORS", "plot_attribution_logo", "plot_pwm_logo", "plot_saliency_heatmap", "plot_position_tracks",
+            "plot_temporal_scores", "plot_method_ranking", "plot_sequence_strip", "plot_prediction_difference",
+            "plot_grouped_predictions"]
+
+
+def _logo_frame(matrix: np.ndarray, start: int = 0):
+    import pandas as pd
+
+    m = np.asarray(matrix, dtype=np.float64)
+    if m.ndim != 2 or m.shape[1] != 4:
+        raise ValueError(f"a logo needs a (w, 4) matrix in A C G T order, got shape {m.shape}")
+    return pd.DataFrame(m, columns=list("ACGT"), index=np.arange(start, start + m.shape[0]))
+
+
+def _shade_sites(ax, sites, *, color: str = "#ffd166", alpha: float = 0.35, offset: float = 0.0, labels: bool = True):
+    """Shade ``(start, width, label)`` spans on an axis whose x unit is one base."""
+    for start, width, label in sites or ():
+        ax.axvspan(start - 0.5 + offset, start + width - 0.5 + offset, color=color, alpha=alpha, lw=0)
+        if labels and label:
+            ax.text(start + width / 2 - 0.5 + offset, 1.0, label, transform=ax.get_xaxis_transform(), ha="center",
+                    va="bottom", fontsize=7)
+
+
+def plot_attribution_logo(ax, matrix: np.ndarray, *, start: int = 0, title: str = "", ylabel: str = "attribution",
+                          sites=None):
+    """Sequence logo of a ``(w, 4)`` attribution map or optimized input (letters sized by value, signed).
+
+    Positive values stack above the axis, negative ones below it (logomaker
+    draws negative letters flipped). ``sites`` are ``(start, width, label)``
+    spans to shade (e.g. the planted motif).
+    """
+    import logomaker
+
+    frame = _logo_frame(matrix, start)
+    logomaker.Logo(frame, ax=ax, color_scheme="classic", flip_below=True, fade_below=0.4, shade_below=0.2)
+    ax.axhline(0, color="0.4", lw=0.5)
+    _shade_sites(ax, sites)
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(start - 0.5, start + len(frame) - 0.5)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_pwm_logo(ax, pwm: np.ndarray, *, title: str = "", information: bool = True):
+    """Sequence logo of a position weight matrix (probabilities, ``(w, 4)``), in bits by default."""
+    import logomaker
+
+    frame = _logo_frame(pwm)
+    frame = frame.div(frame.sum(axis=1), axis=0)
+    if information:
+        frame = logomaker.transform_matrix(frame, from_type="probability", to_type="information")
+    logomaker.Logo(frame, ax=ax, color_scheme="classic")
+    ax.set_ylabel("bits" if information else "probability")
+    if information:
+        ax.set_ylim(0, 2)
+    ax.set_xlim(-0.5, len(frame) - 0.5)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_saliency_heatmap(ax, attribution: np.ndarray, codes: np.ndarray | None = None, *, sites=None,
+                          title: str = "", label: str = "gradient x input", tick_every: int = 10):
+    """Heatmap of an ``(L, 4)`` attribution map: bases (rows) by positions (columns), symmetric colour scale.
+
+    With ``codes`` the observed base of every position is outlined; ``sites``
+    (``(start, width, label)``) are framed above the map.
+    """
+    from matplotlib.patches import Rectangle
+
+    a = np.asarray(attribution, dtype=np.float64)
+    vmax = float(np.abs(a).max()) or 1.0
+    image = ax.imshow(a.T, aspect="auto", cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+    if codes is not None:
+        codes = np.asarray(codes)
+        for pos in np.flatnonzero(codes < 4):
+            ax.add_patch(Rectangle((pos - 0.5, codes[pos] - 0.5), 1, 1, fill=False, lw=0.4, ec="0.2"))
+    for start, width, name in sites or ():
+        ax.add_patch(Rectangle((start - 0.5, -0.5), width, 4, fill=False, lw=1.5, ec="#2b2d42"))
+        if name:
+            ax.text(start + width / 2 - 0.5, -0.7, name, ha="center", va="bottom", fontsize=7)
+    ax.set_yticks(range(4))
+    ax.set_yticklabels(list("ACGT"))
+    ax.set_xticks(np.arange(0, a.shape[0], tick_every))
+    ax.set_xlabel("position in the sequence")
+    if title:
+        ax.set_title(title, fontsize=9, pad=16 if sites else 6)
+    ax.figure.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label=label)
+    return ax
+
+
+def plot_position_tracks(ax, tracks, *, sites=None, title: str = ""):
+    """Per-position importance of several methods on one sequence, each scaled to its maximum, stacked.
+
+    ``tracks`` maps a method name to an ``(L,)`` array; ``sites`` shade the
+    planted positions.
+    """
+    names = list(tracks)
+    for i, name in enumerate(names):
+        v = np.asarray(tracks[name], dtype=np.float64)
+        scaled = v / (np.abs(v).max() or 1.0)
+        base = len(names) - 1 - i
+        ax.fill_between(np.arange(len(v)), base, base + 0.9 * scaled, step="mid", color=f"C{i}", alpha=0.8, lw=0)
+        ax.text(-1, base + 0.3, name, ha="right", va="center", fontsize=8)
+    _shade_sites(ax, sites)
+    ax.set_yticks([])
+    ax.set_xlim(-0.5, len(np.asarray(tracks[names[0]])) - 0.5)
+    ax.set_xlabel("position in the sequence")
+    if title:
+        ax.set_title(title, fontsize=9, pad=12 if sites else 6)
+    return ax
+
+
+def plot_temporal_scores(ax, curves, revealed: np.ndarray, *, sites=None, ylabel: str = "predicted probability",
+                         title: str = "", direction: str = "forward"):
+    """Output after each prefix (forward) or suffix (reverse) of a sequence, one line per curve.
+
+    ``curves`` maps a label (a model, a sequence) to ``(K,)`` scores after
+    ``revealed`` bases; the x axis is the last base revealed, so a jump sits
+    over the base that caused it. ``sites`` shade the planted motif.
+    """
+    revealed = np.asarray(revealed)
+    length = int(revealed.max())
+    x = revealed - 0.5 if direction == "forward" else length - revealed - 0.5
+    for i, (label, y) in enumerate(curves.items()):
+        ax.plot(x, y, drawstyle="steps-post" if direction == "forward" else "steps-pre", color=f"C{i}", lw=1.4,
+                label=label)
+    _shade_sites(ax, sites)
+    ax.set_xlim(-0.5, length - 0.5)
+    ax.set_xlabel("bases read from the start" if direction == "forward" else "bases read from the end")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc="upper left")
+    if title:
+        ax.set_title(title, fontsize=9, pad=12 if sites else 6)
+    return ax
+
+
+def plot_method_ranking(ax, summary, *, chance: float = 0.5, value: str = "mean_auroc", error: str = "sem_auroc",
+                        target: float | None = None):
+    """Horizontal bars of a score per attribution method (best on top), with error bars and the chance line.
+
+    ``summary`` is a table indexed by method (:func:`genomenb.interpret.summarize_ranking`).
+    """
+    table = summary.sort_values(value)
+    colors = ["#adb5bd" if m == "random" else "#2a9d8f" for m in table.index]
+    err = table[error].fillna(0.0) if error in table else None
+    ax.barh(table.index, table[value], xerr=err, color=colors, capsize=3)
+    ends = table[value] + (err if err is not None else 0.0)
+    for y, (v, end) in enumerate(zip(table[value], ends)):
+        ax.annotate(f"{v:.3f}", (end, y), xytext=(5, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.axvline(chance, color="0.3", ls=":", lw=1, label=f"chance ({chance:g})")
+    if target is not None:
+        ax.axvline(target, color="#e63946", ls="--", lw=1, label=f"target ({target:g})")
+    ax.set_xlim(min(0.4, float(table[value].min()) - 0.05), 1.0)
+    ax.set_xlabel(value.replace("_", " "))
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_sequence_strip(ax, codes: np.ndarray, *, title: str = "", legend: bool = True):
+    """Integer-coded sequences (rows) as a colour strip, one colour per base (N grey)."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    codes = np.atleast_2d(np.asarray(codes))
+    ax.imshow(codes, aspect="auto", cmap=ListedColormap(BASE_COLORS), vmin=-0.5, vmax=4.5, interpolation="nearest")
+    ax.set_xlabel("position")
+    ax.set_ylabel("sequence")
+    if legend:
+        ax.legend(handles=[Patch(color=c, label=b) for b, c in zip("ACGTN", BASE_COLORS)], fontsize=7, ncol=5,
+                  loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, handlelength=1)
+    if title:
+        ax.set_title(title, fontsize=9, pad=18 if legend else 6)
+    return ax
+
+
+#: Colours of the four outcomes in a difference barcode.
+_OUTCOME_COLORS = ("#ffffff", "#1d3557", "#e63946", "#8ecae6")  # true negative, true positive, false positive, missed
+
+
+def plot_prediction_difference(ax, truth: np.ndarray, predicted: np.ndarray, kinds=None, *, title: str = "",
+                               legend: bool = True):
+    """Truth against 0/1 predictions as a four-colour barcode (sequences x features).
+
+    White: correctly absent; dark blue: correctly present; red: predicted but
+    absent (false positive); light blue: present but missed (false negative).
+    ``kinds`` marks the DNase / TF / Histone blocks as in :func:`plot_label_barcode`.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    y = np.asarray(truth) > 0
+    p = np.asarray(predicted) > 0
+    outcome = np.where(y & p, 1, np.where(~y & p, 2, np.where(y & ~p, 3, 0)))
+    ax.imshow(outcome, aspect="auto", cmap=ListedColormap(_OUTCOME_COLORS), vmin=-0.5, vmax=3.5,
+              interpolation="nearest")
+    if kinds is not None:
+        kinds = np.asarray(kinds)
+        edges = [i for i in range(1, len(kinds)) if kinds[i] != kinds[i - 1]]
+        for e in edges:
+            ax.axvline(e - 0.5, color="0.5", lw=0.6)
+        for s, e in zip([0, *edges], [*edges, len(kinds)]):
+            ax.text((s + e) / 2, -0.02, kinds[s], transform=ax.get_xaxis_transform(), ha="center", va="top",
+                    fontsize=8, color=KIND_COLORS.get(kinds[s], "black"))
+    ax.set_xticks([])
+    ax.set_ylabel("sequence")
+    if legend:
+        names = ("absent, not predicted", "present, predicted", "predicted, absent", "present, missed")
+        ax.legend(handles=[Patch(facecolor=c, edgecolor="0.6", label=n) for c, n in zip(_OUTCOME_COLORS, names)],
+                  fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, handlelength=1)
+    if title:
+        ax.set_title(title, fontsize=9, pad=18 if legend else 6)
+    return ax
+
+
+def plot_grouped_predictions(ax, table, *, title: str = "", label: str = "mean predicted probability",
+                             fmt: str = "{:.2f}", cmap: str = "viridis"):
+    """Heatmap of a small table (e.g. cell types x kinds), every cell annotated; NaN cells left blank."""
+    values = table.to_numpy(dtype=np.float64)
+    image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, interpolation="nearest")
+    finite = values[np.isfinite(values)]
+    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7,
+                    color="white" if v < middle else "black")
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_xticklabels([str(c) for c in table.columns], fontsize=8)
+    ax.set_yticks(range(values.shape[0]))
+    ax.set_yticklabels([str(r) for r in table.index], fontsize=8)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label=label)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+# --------------------------------------------------------------------------- multitask models vs the k-mer baseline
+
+__all__ += ["plot_multitask_curves", "plot_sorted_task_f1", "plot_task_score_scatter", "plot_set_scores"]
+
+
+def plot_multitask_curves(ax, histories: Mapping[str, "object"], *, best_epochs: Mapping[str, int] | None = None,
+                          references: Mapping[str, float] | None = None):
+    """Training and validation perplexity (``exp`` of the mean binary cross-entropy) per epoch.
+
+    ``histories`` maps a model name to a history table of
+    :func:`genomenb.train.train_multitask` (``epoch``, ``train_perplexity``,
+    ``val_perplexity``): solid lines validation, dashed lines the running
+    training loss; ``best_epochs`` marks each model's best validation epoch
+    with a star; ``references`` draws labelled horizontal lines (e.g. a
+    paper's plateau).
+    """
+    for i, (label, hist) in enumerate(histories.items()):
+        color = f"C{i}"
+        ax.plot(hist["epoch"], hist["val_perplexity"], color=color, marker="o", ms=3, label=f"{label}: validation")
+        ax.plot(hist["epoch"], hist["train_perplexity"], color=color, ls="--", lw=1, label=f"{label}: training loss")
+        if best_epochs and label in best_epochs:
+            e = int(best_epochs[label])
+            ax.plot([e], [float(hist["val_perplexity"].iloc[e - 1])], marker="*", ms=13, color=color, ls="none")
+    for j, (label, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color="0.3", ls=[":", "-.", "--"][j % 3], lw=1, label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("perplexity = exp(mean binary cross-entropy)")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def plot_sorted_task_f1(ax, model_f1: np.ndarray, baseline_f1: np.ndarray, *, model_label: str = "network",
+                        baseline_label: str = "k-mer logistic regression", model_max: np.ndarray | None = None,
+                        max_label: str = "network, best epoch per task (optimistic)"):
+    """Per-task F1 of a model and a baseline, tasks sorted by the baseline (ties by the model).
+
+    The layout of Zhang & Kamath's Figure 3: the baseline's F1 rises along x
+    as a line; the model's F1 on the same task is a dot above or below it.
+    ``model_max`` (e.g. each task's best F1 over epochs) adds faint dots.
+    NaN tasks are left out.
+    """
+    model_f1 = np.asarray(model_f1, dtype=np.float64)
+    baseline_f1 = np.asarray(baseline_f1, dtype=np.float64)
+    keep = np.isfinite(model_f1) & np.isfinite(baseline_f1)
+    idx = np.flatnonzero(keep)
+    order = idx[np.lexsort((model_f1[idx], baseline_f1[idx]))]
+    x = np.arange(len(order))
+    if model_max is not None:
+        ax.plot(x, np.asarray(model_max, dtype=np.float64)[order], ".", color="#a8dadc", ms=3, label=max_label)
+    ax.plot(x, model_f1[order], ".", color="#2a9d8f", ms=3.5, label=model_label)
+    ax.plot(x, baseline_f1[order], "-", color="#1d3557", lw=1.6, label=baseline_label)
+    wins = int((model_f1[order] > baseline_f1[order]).sum())
+    ax.set_xlabel(f"task, sorted by the baseline's F1 ({len(order)} tasks)")
+    ax.set_ylabel("test F1")
+    ax.set_title(f"{model_label} higher on {wins} of {len(order)} tasks ({wins / max(len(order), 1):.1%})",
+                 fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
+    return ax
+
+
+def plot_task_score_scatter(ax, model: np.ndarray, baseline: np.ndarray, kinds: Sequence[str] | None = None, *,
+                            xlabel: str = "baseline", ylabel: str = "model", metric: str = "F1"):
+    """One dot per task: the baseline's score (x) against the model's (y), coloured by kind, with the diagonal."""
+    model = np.asarray(model, dtype=np.float64)
+    baseline = np.asarray(baseline, dtype=np.float64)
+    keep = np.isfinite(model) & np.isfinite(baseline)
+    if kinds is None:
+        ax.scatter(baseline[keep], model[keep], s=10, alpha=0.7, color="#457b9d", linewidths=0)
+    else:
+        kinds = np.asarray(kinds)
+        for kind, color in KIND_COLORS.items():
+            m = keep & (kinds == kind)
+            if m.any():
+                ax.scatter(baseline[m], model[m], s=8, alpha=0.7, color=color, label=kind, linewidths=0)
+        ax.legend(fontsize=8, loc="upper left")
+    lo = float(min(baseline[keep].min(), model[keep].min())) if keep.any() else 0.0
+    hi = float(max(baseline[keep].max(), model[keep].max())) if keep.any() else 1.0
+    ax.plot([lo, hi], [lo, hi], color="0.4", ls="--", lw=0.8)
+    ax.set_xlabel(f"{xlabel}: {metric}")
+    ax.set_ylabel(f"{ylabel}: {metric}")
+    return ax
+
+
+def plot_set_scores(ax, table, models: Sequence[str], *, metric: str = "auroc", marked: Sequence[bool] | None = None,
+                    marked_label: str = "negatives are shuffled positives"):
+    """One row per data set, one marker per model: a per-set score (e.g. test AUROC) side by side.
+
+    ``table`` is indexed by set name with columns ``<model>_<metric>``; sets
+    are sorted by the first model's score. ``marked`` flags sets whose names
+    are drawn in italics with a grey band (e.g. shuffled negatives).
+    """
+    ordered = table.sort_values(f"{models[0]}_{metric}")
+    y = np.arange(len(ordered))
+    markers = "os^Dv"
+    for j, model in enumerate(models):
+        ax.plot(ordered[f"{model}_{metric}"], y, markers[j % len(markers)], color=f"C{j}", ms=5, label=model,
+                mfc="none" if j else f"C{j}")
+    if marked is not None:
+        flags = np.asarray(marked, dtype=bool)[[list(table.index).index(i) for i in ordered.index]]
+        for yi in np.flatnonzero(flags):
+            ax.axhspan(yi - 0.5, yi + 0.5, color="0.92", zorder=0)
+        from matplotlib.patches import Patch
+
+        handles, labels = ax.get_legend_handles_labels()
+        handles.append(Patch(color="0.92", label=marked_label))
+    else:
+        handles, _ = ax.get_legend_handles_labels()
+    # below the axes: inside, it would hide the markers of the sets at the bottom
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=len(handles))
+    ax.set_yticks(y)
+    ax.set_yticklabels(ordered.index, fontsize=7)
+    ax.set_xlabel(f"test {metric.upper() if metric in ('auroc', 'aupr', 'f1') else metric}")
+    ax.grid(axis="x", color="0.9", lw=0.6)
+    return ax

@@ -1093,9 +1093,9 @@ def train_multitask(model: keras.Model, x_train: np.ndarray, y_train: np.ndarray
     Every training sequence is visited once per epoch in an order fixed by
     ``(seed, epoch)``; when ``batch_size`` does not divide the training set,
     the last batch is completed with the epoch's first sequences, so all
-    steps have one shape. Resuming gives the numbers of an uninterrupted run: the order of epoch
-    ``e`` and its dropout masks depend only on ``(seed, e)``, and the optimizer
-    state is restored from ``last.keras``. ``val_loss`` is the mean over
+    steps have one shape. Resuming gives the numbers of an uninterrupted
+    run: the order of epoch ``e`` and its dropout masks depend only on
+    ``(seed, e)``, and the optimizer state is restored from ``last.keras``. ``val_loss`` is the mean over
     validation examples of each example's mean cross-entropy over its labelled
     tasks, the quantity the training loss averages over a batch.
     """
@@ -1174,3 +1174,105 @@ def train_multitask(model: keras.Model, x_train: np.ndarray, y_train: np.ndarray
                          for name in track}
     return MultitaskResult(model, pd.DataFrame(rows, columns=MULTITASK_HISTORY_COLUMNS), best_epoch, ckpt.folder,
                            epoch_predictions, resumed_from_epoch=done)
+
+
+# --------------------------------------------------------------------------- single-label sets as one masked problem
+
+__all__ += ["MaskedTasks", "stack_masked_tasks"]
+
+
+@dataclass
+class MaskedTasks:
+    """Several binary data sets stacked into one multitask problem with one label per sequence.
+
+    Attributes
+    ----------
+    names : list of str
+        Task (set) names; task ``t`` is output ``t`` of the model.
+    codes : dict of str to numpy.ndarray
+        Split -> ``uint8`` ``(N, L)`` sequences of all sets, set after set.
+    labels : dict of str to numpy.ndarray
+        Split -> ``float32`` ``(N, T)``: a sequence's own set holds its 0/1
+        label, every other column is ``-1`` (no label, masked out of the loss).
+    task : dict of str to numpy.ndarray
+        Split -> ``int64`` ``(N,)`` the set each sequence comes from.
+    """
+
+    names: list[str]
+    codes: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    task: dict[str, np.ndarray]
+
+    def sizes(self) -> pd.DataFrame:
+        """Sequences and positives per set and split."""
+        rows = {}
+        for t, name in enumerate(self.names):
+            row = {}
+            for split in self.codes:
+                own = self.task[split] == t
+                row[f"{split}_sequences"] = int(own.sum())
+                row[f"{split}_positives"] = int((self.labels[split][own, t] == 1).sum())
+            rows[name] = row
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def stack_masked_tasks(parts: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]], *,
+                       max_per_task: Mapping[str, int] | None = None, seed: int = 0) -> MaskedTasks:
+    """Stack single-label sets into one masked multitask problem (one output per set).
+
+    Parameters
+    ----------
+    parts : mapping
+        ``parts[set_name][split] = (codes, labels)``: ``uint8`` ``(n, L)``
+        sequences (one ``L`` for all) and 0/1 labels ``(n,)``. Every set must
+        have the same splits.
+    max_per_task : mapping of str to int, optional
+        Split -> the most sequences kept per set (0 or absent = all); the
+        rows kept are a seeded random sample, label proportions preserved
+        (stratified). Use it for the training and validation splits only,
+        so every set keeps its whole test split.
+    seed : int
+
+    Returns
+    -------
+    MaskedTasks
+    """
+    names = list(parts)
+    if not names:
+        raise ValueError("no sets to stack")
+    splits = list(parts[names[0]])
+    caps = dict(max_per_task or {})
+    rng = np.random.default_rng(seed)
+    codes: dict[str, list] = {s: [] for s in splits}
+    labels: dict[str, list] = {s: [] for s in splits}
+    task: dict[str, list] = {s: [] for s in splits}
+    length = None
+    for t, name in enumerate(names):
+        if list(parts[name]) != splits:
+            raise ValueError(f"set {name!r} has splits {list(parts[name])}, expected {splits}")
+        for split in splits:
+            x, y = parts[name][split]
+            x = _check_codes_2d(x, f"codes of {name}/{split}")
+            y = np.asarray(y)
+            if y.shape != (x.shape[0],) or (y.size and not np.isin(y, (0, 1)).all()):
+                raise ValueError(f"labels of {name}/{split} must be 0/1 with one per sequence")
+            if length is None:
+                length = x.shape[1]
+            elif x.shape[1] != length:
+                raise ValueError(f"{name}/{split} has sequences of {x.shape[1]} bases, others {length}; "
+                                 "crop them to one length first")
+            cap = int(caps.get(split, 0) or 0)
+            if 0 < cap < len(y):
+                keep = []
+                for value in (0, 1):  # stratified: each class keeps its share of the cap
+                    rows = np.flatnonzero(y == value)
+                    keep.append(rng.permutation(rows)[: int(round(cap * len(rows) / len(y)))])
+                rows = np.sort(np.concatenate(keep))
+                x, y = x[rows], y[rows]
+            block = np.full((len(y), len(names)), -1.0, dtype=np.float32)
+            block[:, t] = y
+            codes[split].append(x)
+            labels[split].append(block)
+            task[split].append(np.full(len(y), t, dtype=np.int64))
+    return MaskedTasks(names, {s: np.concatenate(codes[s]) for s in splits},
+                       {s: np.concatenate(labels[s]) for s in splits}, {s: np.concatenate(task[s]) for s in splits})

@@ -71,3 +71,17 @@ def test_one_training_step_reduces_loss_on_a_fixed_batch(family, sizes):
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=5, batch_size=32, verbose=0)
     assert model.evaluate(x, y, verbose=0) < before
+
+
+def test_scaled_sizes_shrink_every_width_and_choose_padding():
+    from genomenb.models.multitask import scaled_sizes
+
+    assert scaled_sizes("bigru", 100) == {"units": 128}
+    assert scaled_sizes("deepsea", 1000) == {"filters": (320, 480, 960), "dense_units": 925, "padding": "valid"}
+    assert scaled_sizes("deepsea", 100, 0.25) == {"filters": (80, 120, 240), "dense_units": 231, "padding": "same"}
+    assert scaled_sizes("danq", 100, 0.1) == {"filters": 32, "lstm_units": 32, "dense_units": 92}
+    assert build_multitask_model("deepsea", 100, 5, **scaled_sizes("deepsea", 100, 0.05)).output_shape == (None, 5)
+    with pytest.raises(ValueError, match="width"):
+        scaled_sizes("danq", 100, 0.0)
+    with pytest.raises(ValueError, match="unknown model family"):
+        scaled_sizes("lstm", 100)

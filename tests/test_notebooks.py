@@ -19,6 +19,11 @@ REQUIRED = {
     "03_kmer_baselines": ["data_source", "features_min_prevalence_train", "published_features_min_prevalence",
                           "kmer_auroc_median", "kmer_auroc_median_min_prevalence", "kmer_f1_median_min_prevalence",
                           "integer_auroc_median_min_prevalence", "kmer_fit_seconds"],
+    "06_saliency_maps": ["data_source", "attribution_auroc_saliency", "attribution_auroc_gradient",
+                         "attribution_auroc_ism", "attribution_auroc_temporal", "attribution_auroc_random",
+                         "attribution_best_method", "filters_matching_a_motif"],
+    "07_feature_barcodes": ["data_source", "barcode_f1_train_first_epoch", "barcode_f1_train_last_epoch",
+                            "barcode_f1_valid_last_epoch", "xlsx_rows"],
 }
 
 

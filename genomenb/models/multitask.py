@@ -29,7 +29,7 @@ import keras
 from keras import layers, ops
 
 __all__ = ["build_bigru_multitask", "build_deepsea_cnn", "build_danq", "build_multitask_model",
-           "masked_binary_crossentropy", "MODEL_FAMILIES"]
+           "masked_binary_crossentropy", "MODEL_FAMILIES", "scaled_sizes", "init_output_bias"]
 
 
 def build_bigru_multitask(seq_len: int = 100, n_tasks: int = 919, *, embed_dim: int = 2, units: int = 128,
@@ -120,6 +120,77 @@ def build_multitask_model(family: str, seq_len: int, n_tasks: int, **sizes) -> k
     if family not in MODEL_FAMILIES:
         raise ValueError(f"unknown model family {family!r}; choose one of {', '.join(MODEL_FAMILIES)}")
     return MODEL_FAMILIES[family](seq_len, n_tasks, **sizes)
+
+
+def _deepsea_valid_fits(seq_len: int, kernel: int = 8, pool: int = 4) -> bool:
+    length = seq_len
+    for i in range(3):
+        length = length - kernel + 1
+        if i < 2:
+            length //= pool
+    return length >= 1
+
+
+def scaled_sizes(family: str, seq_len: int, width: float = 1.0) -> dict:
+    """Size arguments of a family's builder: the published layer widths times ``width``.
+
+    ``width = 1`` gives the published sizes (BiGRU 128 units; DeepSEA
+    320/480/960 filters and 925 dense units; DanQ 320 filters, 320 LSTM units
+    and 925 dense units); the book profile shrinks them all by one factor.
+    Widths are rounded and kept >= 1. DeepSEA gets ``padding="same"`` when
+    ``seq_len`` is too short for its three "valid" convolutions (e.g. 100).
+
+    Returns
+    -------
+    dict
+        Keyword arguments for :func:`build_multitask_model`.
+    """
+    if not width > 0:
+        raise ValueError(f"width must be > 0, got {width}")
+
+    def w(n: int) -> int:
+        return max(1, int(round(n * width)))
+
+    if family == "bigru":
+        return {"units": w(128)}
+    if family == "deepsea":
+        return {"filters": (w(320), w(480), w(960)), "dense_units": w(925),
+                "padding": "valid" if _deepsea_valid_fits(seq_len) else "same"}
+    if family == "danq":
+        return {"filters": w(320), "lstm_units": w(320), "dense_units": w(925)}
+    raise ValueError(f"unknown model family {family!r}; choose one of {', '.join(MODEL_FAMILIES)}")
+
+
+def init_output_bias(model: keras.Model, prevalence, *, layer: str = "tasks", floor: float = 1e-4) -> keras.Model:
+    """Start every sigmoid output at its task's base rate: bias = logit(prevalence).
+
+    With rare labels (1% positives is typical) a zero bias starts every
+    output at probability 0.5, and Adam, moving each weight by about the
+    learning rate per step, needs thousands of steps just to reach the base
+    rates; meanwhile the hidden units are pushed into saturation to act as a
+    constant. Starting from the base rates lets training spend its steps on
+    the sequence. Rates are clipped to ``[floor, 1 - floor]``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model whose output layer ``layer`` is a dense layer with a bias.
+    prevalence : array-like
+        ``(T,)`` fraction of positives per task (training set).
+
+    Returns
+    -------
+    keras.Model
+        The same model, modified in place.
+    """
+    import numpy as np
+
+    dense = model.get_layer(layer)
+    p = np.clip(np.asarray(prevalence, dtype=np.float64), floor, 1.0 - floor)
+    if p.shape != tuple(dense.bias.shape):
+        raise ValueError(f"prevalence has shape {p.shape}, the output bias {tuple(dense.bias.shape)}")
+    dense.bias.assign(np.log(p / (1.0 - p)).astype("float32"))
+    return model
 
 
 @keras.saving.register_keras_serializable(package="genomenb")
