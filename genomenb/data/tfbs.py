@@ -10,8 +10,9 @@ HDF5 group is one set with:
 ``split``   (N,) bytes, ``train`` or ``test`` (the original authors' split)
 
 and the attribute ``negatives_composition_matched_fraction``: 1.0 means the
-negatives are shuffled positives (DeepBind style), which makes the task easier
-for k-mer models than real genomic background would (see the chapter).
+negatives share the positives' base composition (DeepBind's dinucleotide
+shuffles; in the two ENCODE 1 kb sets most negatives are exact copies of
+positives, which makes those two sets unlearnable — see the chapter).
 
 Nine DeepBind sets ship only a test split (500 sequences). For those,
 :func:`split_indices` draws a seeded, label-stratified train/validation/test
