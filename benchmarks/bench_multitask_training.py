@@ -13,7 +13,9 @@ genomenb's path is the one the notebooks use: :class:`genomenb.train.MultitaskBa
 builds each batch's one-hot array from uint8 codes, ``keras.Model.fit`` runs
 the steps. The tool a reader would otherwise write is the same network in plain
 PyTorch (``torch.nn.GRU(bidirectional=True)`` / ``torch.nn.Conv1d``), on the
-same batches, in the same process. Throughput does not depend on the DNA, so
+same batches, in the same process (on the GPU when PyTorch sees one; run the
+script with ``KERAS_BACKEND=jax`` or ``torch`` on a GPU machine to put the Keras
+side there too, and the results go to ``multitask_training_gpu.json``). Throughput does not depend on the DNA, so
 the input is seeded random sequences with 2% positive labels. An untimed run
 absorbs compilation; the fastest of ``--repeats`` timed runs of ``--steps``
 steps is kept. Results: ``benchmarks/results/multitask_training.json``
@@ -102,7 +104,8 @@ def pytorch_trainer(family: str, codes, labels, batch_size: int, learning_rate: 
         def forward(self, x):
             return self.body(x.transpose(1, 2))  # channels first for Conv1d
 
-    model = {"bigru": BiGRU, "deepsea": DeepSEA}[family]()
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = {"bigru": BiGRU, "deepsea": DeepSEA}[family]().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     order = torch.randperm(len(codes), generator=torch.Generator().manual_seed(SEED)).numpy()
@@ -112,8 +115,8 @@ def pytorch_trainer(family: str, codes, labels, batch_size: int, learning_rate: 
         total, steps = 0.0, 0
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
-            x = torch.from_numpy(one_hot(codes[rows]))
-            y = torch.from_numpy(labels[rows])
+            x = torch.from_numpy(one_hot(codes[rows])).to(device)
+            y = torch.from_numpy(labels[rows]).to(device)
             optimizer.zero_grad()
             loss = loss_fn(model(x), y)
             loss.backward()
@@ -122,7 +125,8 @@ def pytorch_trainer(family: str, codes, labels, batch_size: int, learning_rate: 
             steps += 1
         return total / steps
 
-    return run, sum(p.numel() for p in model.parameters()), torch.__version__, torch.get_num_threads()
+    where = torch.cuda.get_device_name(0) if device.type == "cuda" else f"cpu, {torch.get_num_threads()} threads"
+    return run, sum(p.numel() for p in model.parameters()), torch.__version__, where
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -144,7 +148,7 @@ def main(argv: list[str] | None = None) -> dict:
         gnb_run, gnb_params = genomenb_trainer(family, codes, labels, args.batch_size, args.learning_rate)
         gnb_s, gnb_loss = best_of(gnb_run, repeats=args.repeats, warmup=1)
         try:
-            torch_run, torch_params, torch_version, torch_threads = pytorch_trainer(
+            torch_run, torch_params, torch_version, torch_device = pytorch_trainer(
                 family, codes, labels, args.batch_size, args.learning_rate)
         except ImportError:
             raise SystemExit("PyTorch is not installed: pip install -r requirements-backends.txt") from None
@@ -157,7 +161,7 @@ def main(argv: list[str] | None = None) -> dict:
             "genomenb": {"keras_backend": keras.backend.backend(), "keras": keras.__version__,
                          "parameters": gnb_params, "seconds": gnb_s, "sequences_per_second": gnb_rate,
                          "last_loss": gnb_loss},
-            "pytorch": {"torch": torch_version, "threads": torch_threads, "parameters": torch_params,
+            "pytorch": {"torch": torch_version, "device": torch_device, "parameters": torch_params,
                         "seconds": torch_s, "sequences_per_second": torch_rate, "last_loss": torch_loss},
             "ratio_genomenb_over_pytorch": gnb_rate / torch_rate,
         }
@@ -173,7 +177,8 @@ def main(argv: list[str] | None = None) -> dict:
         **results,
         "machine": machine_info(),
     }
-    path = write_results("multitask_training", payload)
+    # a GPU run is kept beside the CPU one instead of replacing it
+    path = write_results("multitask_training_gpu" if payload["accelerators"] else "multitask_training", payload)
     print(f"wrote {path}")
     return payload
 

@@ -1,4 +1,4 @@
-"""All three multitask model families train one step under TensorFlow, JAX and PyTorch."""
+"""The three multitask model families train one step, and `train_multitask` runs and reloads, under every backend."""
 
 import importlib.util
 import json
@@ -31,7 +31,24 @@ for family, kw in sizes.items():
     model.compile(keras.optimizers.Adam(1e-3), loss=masked_binary_crossentropy)
     hist = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     losses[family] = float(hist.history["loss"][0])
-print(json.dumps({"backend": keras.backend.backend(), "losses": losses}))
+
+# the training loop of the chapters: one epoch, a tracked array, then a reload from the .keras checkpoint
+import tempfile
+from genomenb import train
+codes = rng.integers(0, 5, size=(16, 40)).astype(np.uint8)
+ckpt = tempfile.mkdtemp()
+runs = []
+for _ in range(2):
+    keras.utils.set_random_seed(0)
+    model = build_multitask_model("bigru", 40, 3, units=4)
+    runs.append(train.train_multitask(model, codes, y, codes[:8], y[:8], epochs=1, batch_size=8, checkpoint_dir=ckpt,
+                                      track={"valid": codes[:8]}, verbose=0))
+probs = train.predict_multitask(runs[1].model, codes[:8], reverse_complement_average=True)
+print(json.dumps({"backend": keras.backend.backend(), "losses": losses,
+                  "val_loss": float(runs[0].history.val_loss[0]), "reloaded_epochs": runs[1].resumed_from_epoch,
+                  "tracked_shape": list(runs[0].epoch_predictions["valid"].shape),
+                  "same_after_reload": bool(np.allclose(probs, train.predict_multitask(runs[0].model, codes[:8],
+                                                        reverse_complement_average=True), atol=1e-6))}))
 """
 
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
@@ -48,3 +65,6 @@ def test_model_families_train_one_step(backend):
     assert result["backend"] == backend
     for family, loss in result["losses"].items():
         assert 0.0 < loss < 5.0, (family, loss)
+    assert 0.0 < result["val_loss"] < 5.0
+    assert result["reloaded_epochs"] == 1 and result["tracked_shape"] == [1, 8, 3]
+    assert result["same_after_reload"]
