@@ -340,12 +340,7 @@ def crop_bounds(window: int, crop: int | None) -> tuple[int, int]:
 
 def _onehot_to_codes(block: np.ndarray, channel_axis: int, path: Path, key: str) -> np.ndarray:
     """DeepSEA one-hot (any numeric dtype) -> codes, checking it really is one-hot."""
-    if block.dtype.kind == "f":
-        bad = ~np.isin(block, (0.0, 1.0))
-    else:
-        bad = block > 1
-        if block.dtype.kind == "i":
-            bad |= block < 0
+    bad = _not_zero_one(block)
     if bad.any():
         value = block[bad].ravel()[0]
         raise DataError(path, f"value {value} in {key!r}; expected a 0/1 one-hot encoding", record=key)
@@ -359,13 +354,18 @@ def _onehot_to_codes(block: np.ndarray, channel_axis: int, path: Path, key: str)
     return codes
 
 
-def _check_labels(block: np.ndarray, path: Path, key: str) -> np.ndarray:
+def _not_zero_one(block: np.ndarray) -> np.ndarray:
+    """Boolean mask of the entries of a numeric array that are neither 0 nor 1."""
     if block.dtype.kind == "f":
-        bad = ~np.isin(block, (0.0, 1.0))
-    else:
-        bad = block > 1
-        if block.dtype.kind == "i":
-            bad |= block < 0
+        return ~np.isin(block, (0.0, 1.0))
+    bad = block > 1
+    if block.dtype.kind == "i":
+        bad |= block < 0
+    return bad
+
+
+def _check_labels(block: np.ndarray, path: Path, key: str) -> np.ndarray:
+    bad = _not_zero_one(block)
     if bad.any():
         raise DataError(path, f"label value {block[bad].ravel()[0]} in {key!r}; expected 0/1 labels", record=key)
     return block.astype(np.uint8, copy=False)
