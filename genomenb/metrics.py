@@ -291,8 +291,8 @@ def per_task_report(y_test: np.ndarray, scores_test: np.ndarray, *, y_valid: np.
 # threshold chosen on validation data), on the tasks with >= 1% training positives, as a win rate and a
 # mean F1 difference, at the best-validation epoch and (optimistically) at each task's best epoch.
 
-__all__ += ["per_task_scores_by_epoch", "max_over_epochs", "compare_to_baseline", "medians_by_kind",
-            "masked_per_task_report"]
+__all__ += ["per_task_scores_by_epoch", "max_over_epochs", "best_epoch_per_task", "scores_at_epochs",
+            "compare_to_baseline", "medians_by_kind", "masked_per_task_report"]
 
 
 def per_task_scores_by_epoch(y_valid: np.ndarray, valid_scores: np.ndarray, y_test: np.ndarray,
@@ -336,6 +336,55 @@ def max_over_epochs(per_epoch: np.ndarray) -> np.ndarray:
     finite = np.isfinite(arr)
     best = np.where(finite, arr, -np.inf).max(axis=0)
     return np.where(finite.any(axis=0), best, np.nan)
+
+
+def best_epoch_per_task(y_valid: np.ndarray, valid_scores: np.ndarray, *, fallback: int) -> np.ndarray:
+    """For every task, the epoch whose outputs have the highest validation AUROC.
+
+    Early stopping chosen per output rather than for the whole network: the
+    validation set decides, so the test scores at these epochs are fair (unlike
+    :func:`max_over_epochs`). Labels ``-1`` are ignored, as in
+    :func:`masked_per_task_report`; ties go to the earliest epoch.
+
+    Parameters
+    ----------
+    y_valid : numpy.ndarray
+        ``(N, T)`` labels in {-1, 0, 1}.
+    valid_scores : numpy.ndarray
+        ``(E, N, T)`` validation outputs after each of ``E`` epochs.
+    fallback : int
+        Epoch index (0-based) for tasks whose validation rows hold one class
+        only, so that no AUROC exists (e.g. the best epoch of the whole model).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` ``(T,)`` 0-based epoch indices.
+    """
+    y = np.asarray(y_valid)
+    v = np.asarray(valid_scores, dtype=np.float64)
+    if v.ndim != 3 or v.shape[1:] != y.shape:
+        raise ValueError(f"expected (E, N, T) scores for labels {y.shape}, got {v.shape}")
+    if not 0 <= fallback < v.shape[0]:
+        raise ValueError(f"fallback must be an epoch index in [0, {v.shape[0]}), got {fallback}")
+    chosen = np.full(y.shape[1], fallback, dtype=np.int64)
+    for t in range(y.shape[1]):
+        m = y[:, t] >= 0
+        auc = roc_auc_per_task(np.repeat(y[m, t, None], len(v), axis=1).astype(np.int64), v[:, m, t].T)
+        if np.isfinite(auc).any():
+            chosen[t] = int(np.nanargmax(auc))
+    return chosen
+
+
+def scores_at_epochs(scores: np.ndarray, epochs: np.ndarray) -> np.ndarray:
+    """Pick each task's column from its own epoch: ``(E, N, T)`` and ``(T,)`` -> ``(N, T)``."""
+    arr = np.asarray(scores)
+    idx = np.asarray(epochs, dtype=np.int64)
+    if arr.ndim != 3 or idx.shape != (arr.shape[2],):
+        raise ValueError(f"expected (E, N, T) scores and (T,) epochs, got {arr.shape} and {idx.shape}")
+    if idx.size and (idx.min() < 0 or idx.max() >= arr.shape[0]):
+        raise ValueError(f"epoch indices must lie in [0, {arr.shape[0]})")
+    return np.take_along_axis(arr, idx[None, None, :], axis=0)[0]
 
 
 def compare_to_baseline(scores: Mapping[str, np.ndarray], baseline: np.ndarray,

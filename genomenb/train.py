@@ -1042,7 +1042,7 @@ def _multitask_epoch_line(row: Mapping[str, float], epochs: int, best: bool) -> 
 def train_multitask(model: keras.Model, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray,
                     y_valid: np.ndarray, *, epochs: int, batch_size: int, learning_rate: float = 1e-3,
                     checkpoint_dir: str | Path, seed: int = 0, track: Mapping[str, np.ndarray] | None = None,
-                    verbose: int = 1, predict_batch_size: int = 256,
+                    verbose: int = 1, predict_batch_size: int = 256, reverse_complement_average: bool = False,
                     callbacks: Iterable[keras.callbacks.Callback] = ()) -> MultitaskResult:
     """Train a multitask sigmoid classifier with Adam and the masked binary cross-entropy, epoch by epoch.
 
@@ -1081,6 +1081,11 @@ def train_multitask(model: keras.Model, x_train: np.ndarray, y_train: np.ndarray
         0 silent, 1 Keras progress bar and one line per epoch, 2 one line per epoch.
     predict_batch_size : int, default 256
         Batch size of the validation and tracking predictions.
+    reverse_complement_average : bool, default False
+        Score the validation set (its loss, hence the best epoch) and every
+        tracked array with each output averaged over the sequence and its
+        reverse complement, as :func:`predict_multitask` does with the same
+        option; the models are trained on the forward strand either way.
     callbacks : iterable of keras.callbacks.Callback
         Extra callbacks for every epoch's :meth:`keras.Model.fit`.
 
@@ -1126,6 +1131,13 @@ def train_multitask(model: keras.Model, x_train: np.ndarray, y_train: np.ndarray
 
     settings = {"batch_size": batch_size, "learning_rate": float(learning_rate), "seed": int(seed),
                 "optimizer": "adam", "loss": "masked_binary_crossentropy"}
+    if reverse_complement_average:  # only then, so checkpoints written without the option still resume
+        settings["reverse_complement_average"] = True
+
+    def predict(codes: np.ndarray) -> np.ndarray:
+        return predict_multitask(trained, codes, batch_size=predict_batch_size,
+                                 reverse_complement_average=reverse_complement_average)
+
     ckpt = EpochCheckpoint(checkpoint_dir, _multitask_fingerprint(
         model, (x_train, y_train, x_valid, y_valid), track, settings), MULTITASK_HISTORY_COLUMNS)
     trained, done, history = ckpt.load(verbose)
@@ -1149,7 +1161,7 @@ def train_multitask(model: keras.Model, x_train: np.ndarray, y_train: np.ndarray
         batches = MultitaskBatches(x_train, y_train, batch_size=batch_size, shuffle=True, seed=seed, epoch=epoch,
                                    fill_last_batch=True)
         loss, seconds = _fit_one_epoch(trained, batches, epoch, seed, callbacks=callbacks, verbose=verbose)
-        valid_probs = predict_multitask(trained, x_valid, batch_size=predict_batch_size)
+        valid_probs = predict(x_valid)
         val_loss = float(np.nanmean(masked_bce_per_example(y_valid, valid_probs)))
         rows.append({"epoch": epoch + 1, "loss": loss, "train_perplexity": metrics.perplexity(loss),
                      "val_loss": val_loss, "val_perplexity": metrics.perplexity(val_loss), "seconds": seconds,
@@ -1157,9 +1169,7 @@ def train_multitask(model: keras.Model, x_train: np.ndarray, y_train: np.ndarray
         improved = best_epoch == 0 or val_loss < rows[best_epoch - 1]["val_loss"]
         if improved:
             best_epoch = epoch + 1
-        arrays = {f"predictions_{name}_epoch{epoch + 1}":
-                  (valid_probs if codes is x_valid else predict_multitask(trained, codes,
-                                                                          batch_size=predict_batch_size))
+        arrays = {f"predictions_{name}_epoch{epoch + 1}": valid_probs if codes is x_valid else predict(codes)
                   for name, codes in track.items()}
         ckpt.save(trained, pd.DataFrame(rows, columns=MULTITASK_HISTORY_COLUMNS), epoch + 1,
                   {"best_epoch": best_epoch, "settings": settings, "keras_backend": keras.backend.backend(),

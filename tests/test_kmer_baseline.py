@@ -81,3 +81,44 @@ def test_integer_codes_cannot_find_a_moving_motif_but_kmers_can():
     assert auc["kmer"] > 0.95
     assert abs(auc["integer"] - 0.5) < 0.08
     assert auc["onehot_position"] < 0.7
+
+
+def test_per_set_fits_use_own_rows_and_the_validation_best_l2():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(4)
+    sizes = {"train": 400, "valid": 200, "test": 200}
+    features, labels, task = {}, {}, {}
+    for split, n in sizes.items():
+        t = np.repeat([0, 1], n // 2)
+        x = rng.normal(size=(n, 12))
+        y = (x[np.arange(n), t] + 0.5 * rng.normal(size=n) > 0).astype(np.float32)  # set t reads feature t
+        lab = np.full((n, 2), -1.0, dtype=np.float32)
+        lab[np.arange(n), t] = y
+        features[split], labels[split], task[split] = x, lab, t
+    grid = [1e-3, 10.0, 1e4]
+    fit = kmer.fit_per_set_logistic(features, labels, task, l2_grid=grid, max_iter=200)
+    assert fit.scores["test"].shape == (200, 2) and fit.l2.shape == (2,)
+    for t in range(2):
+        own = {s: task[s] == t for s in sizes}
+        aucs = []
+        for l2 in grid:
+            ref = make_pipeline(StandardScaler(), LogisticRegression(C=1 / l2, max_iter=200))
+            ref.fit(features["train"][own["train"]], labels["train"][own["train"], t])
+            aucs.append(roc_auc_score(labels["valid"][own["valid"], t],
+                                      ref.decision_function(features["valid"][own["valid"]])))
+            if l2 == fit.l2[t]:
+                np.testing.assert_allclose(fit.scores["test"][own["test"], t],
+                                           ref.decision_function(features["test"][own["test"]]), rtol=1e-5, atol=1e-5)
+        assert fit.l2[t] == grid[int(np.argmax(aucs))]
+        assert (fit.scores["test"][~own["test"], t] == 0).all()
+        assert roc_auc_score(labels["test"][own["test"], t], fit.scores["test"][own["test"], t]) > 0.75
+    only_other = kmer.fit_per_set_logistic(features, labels, task, l2_grid=[1.0], columns=slice(2, 12))
+    for t in range(2):  # without the informative columns nothing is left to learn
+        own = task["test"] == t
+        assert abs(roc_auc_score(labels["test"][own, t], only_other.scores["test"][own, t]) - 0.5) < 0.2
+    with pytest.raises(ValueError, match="positive"):
+        kmer.fit_per_set_logistic(features, labels, task, l2_grid=[0.0])

@@ -53,6 +53,27 @@ def test_max_over_epochs_skips_nan():
     assert np.isnan(got[2])
 
 
+def test_best_epoch_per_task_is_the_validation_auroc_argmax_of_labelled_rows(epochs_data):
+    y_valid, valid, _, test = epochs_data
+    y = y_valid.astype(np.int64)
+    y[::3, 1] = -1  # unlabelled rows are ignored
+    y[:, 4] = np.where(np.arange(len(y)) % 2 == 0, -1, 0)  # one class only: the fallback epoch
+    got = M.best_epoch_per_task(y, valid, fallback=2)
+    for t in range(4):
+        m = y[:, t] >= 0
+        expected = int(np.argmax([roc_auc_score(y[m, t], valid[e, m, t]) for e in range(3)]))
+        assert got[t] == expected
+    assert got[4] == 2 and got.dtype == np.int64
+    picked = M.scores_at_epochs(test, got)
+    assert picked.shape == test.shape[1:]
+    for t in range(6):
+        np.testing.assert_array_equal(picked[:, t], test[got[t], :, t])
+    with pytest.raises(ValueError, match="fallback"):
+        M.best_epoch_per_task(y, valid, fallback=3)
+    with pytest.raises(ValueError, match="epoch indices"):
+        M.scores_at_epochs(test, np.full(6, 3))
+
+
 def test_compare_to_baseline_counts_wins_on_eligible_tasks():
     rng = np.random.default_rng(2)
     base = rng.random(50)

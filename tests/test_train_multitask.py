@@ -138,6 +138,23 @@ def test_training_records_history_best_epoch_and_tracked_predictions(reference):
     assert json.loads((tmp_path / "state.json").read_text())["best_epoch"] == result.best_epoch
 
 
+def test_reverse_complement_average_scores_validation_and_tracked_arrays_on_both_strands(tmp_path, reference):
+    result = _fit(tmp_path, epochs=2, reverse_complement_average=True)
+    xv, yv = _data(40, seed=5)
+    xt, _ = _data(30, seed=9)
+    # same seed, same training: the averaged outputs are those of the forward model averaged with its strand twin
+    for e in range(2):
+        fwd = reference.epoch_predictions["valid"][e]
+        assert not np.allclose(result.epoch_predictions["valid"][e], fwd, atol=1e-4)
+    both = train.predict_multitask(result.model, xt, reverse_complement_average=True)
+    np.testing.assert_allclose(both, result.epoch_predictions["test"][result.best_epoch - 1], atol=1e-6)
+    best = train.predict_multitask(result.model, xv, reverse_complement_average=True)
+    assert np.nanmean(train.masked_bce_per_example(yv, best)) == pytest.approx(
+        result.history.val_loss[result.best_epoch - 1], rel=1e-6)
+    np.testing.assert_allclose(result.history.loss, reference.history.loss[:2], rtol=1e-5)  # training unchanged
+    assert json.loads((tmp_path / "state.json").read_text())["settings"]["reverse_complement_average"] is True
+
+
 def test_masked_labels_train_each_head_on_its_own_sequences(tmp_path):
     x, y = _data(200, masked=True)
     assert ((y >= 0).sum(axis=1) == 1).all()
