@@ -36,6 +36,7 @@ lab: venv
 
 bench: venv
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+	$(PY) benchmarks/summary.py
 
 clean:
 	rm -rf _build results

@@ -76,3 +76,17 @@ def test_no_unfilled_placeholders_in_the_prose(page):
     code_free = re.sub(r"```.*?```|`[^`]*`", "", text, flags=re.S)  # environment variables etc. live in code
     left = re.findall(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b|\bTODO\b|\bTBD\b|\bXXX\b", code_free)
     assert not left, f"{page.name}: unfilled placeholders {left}"
+
+
+def test_readme_benchmark_table_is_the_one_the_results_give():
+    """The README's numbers are regenerated from benchmarks/results/*.json, never typed by hand."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_summary", ROOT / "benchmarks" / "summary.py")
+    summary = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(summary)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- benchmarks:start -->\n(.*?)\n<!-- benchmarks:end -->", readme, flags=re.S)
+    assert shown, "README.md lacks the benchmarks table markers"
+    assert shown.group(1) == summary.markdown(), "README benchmark table is stale: run python benchmarks/summary.py"
+    assert len(summary.rows()) >= len(list((ROOT / "benchmarks" / "results").glob("*.json")))
