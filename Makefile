@@ -34,7 +34,8 @@ backends: venv
 lab: venv
 	$(VENV)/bin/jupyter lab notebooks/
 
-bench: venv
+# The benchmarks compare with plain PyTorch, hence the backends.
+bench: backends
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 	$(PY) benchmarks/summary.py
 
