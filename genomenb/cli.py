@@ -67,11 +67,12 @@ def _cmd_params(name: str) -> None:
     declared = runner.read_parameters(runner.notebook_path(name))
     stem = runner.notebook_path(name).stem
     profiles = {p: runner.load_profile(p, stem) for p in runner.PROFILES}
-    print(f"{'name':<24} {'type':<6} {'book (default)':<22} {'smoke':<14} {'paper':<14} meaning")
-    for prm in declared.values():
-        smoke = profiles["smoke"].get(prm.name, "")
-        paper = profiles["paper"].get(prm.name, "")
-        print(f"{prm.name:<24} {prm.type:<6} {str(prm.default):<22} {str(smoke):<14} {str(paper):<14} {prm.help}")
+    rows = [["name", "type", "book (default)", "smoke", "paper", "meaning"]]
+    rows += [[prm.name, prm.type, str(prm.default), str(profiles["smoke"].get(prm.name, "")),
+              str(profiles["paper"].get(prm.name, "")), prm.help] for prm in declared.values()]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]  # the meaning column is last and free
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[5])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -147,6 +147,9 @@ def test_cli_params_lists_profiles(capsys):
     assert cli.main(["params", "00_data_tour"]) == 0
     out = capsys.readouterr().out
     assert "conv_batch" in out and "smoke" in out
+    lines = out.splitlines()
+    col = lines[0].index("type")  # columns stay aligned whatever the longest parameter name
+    assert all(line[col - 2:col] == "  " and line[col] != " " for line in lines), out
 
 
 def test_keep_report_copies_the_evidence(project, tmp_path):
