@@ -1116,37 +1116,10 @@ def export_ranked_features_xlsx(table: pd.DataFrame, path, *, about: Mapping[str
     -------
     pathlib.Path
     """
-    from pathlib import Path
+    from genomenb.outputs import write_table_xlsx
 
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    path = Path(path)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "ranked_features"
-    ws.append([str(c) for c in table.columns])
-    for row in table.itertuples(index=False):
-        ws.append([v.item() if isinstance(v, np.generic) else v for v in row])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    for i, col in enumerate(table.columns, start=1):
-        width = max(len(str(col)), *(len(str(v)) for v in table[col].head(200))) if len(table) else len(str(col))
-        ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 40)
-    info = wb.create_sheet("about")
-    info.append(["key", "value"])
-    for key, value in (about or {}).items():
-        info.append([str(key), value.item() if isinstance(value, np.generic) else value])
-    for cell in info[1]:
-        cell.font = Font(bold=True)
-    info.column_dimensions["A"].width = 24
-    info.column_dimensions["B"].width = 90
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return write_table_xlsx(path, table, sheet="ranked_features", notes_sheet="about",
+                            notes_header=("key", "value"), notes=about or {}, notes_width=90)
 
 
 # --------------------------------------------------------------------------- barcodes

@@ -241,37 +241,15 @@ def export_features_xlsx(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     pathlib.Path
         The file written.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from genomenb.outputs import write_table_xlsx
 
     missing = [c for c in FEATURE_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"the table lacks columns {missing}")
-    path = Path(path)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _SHEET
-    ws.append(list(FEATURE_COLUMNS))
-    for row in table[list(FEATURE_COLUMNS)].itertuples(index=False):
-        ws.append([None if isinstance(v, float) and np.isnan(v) else
-                   (v.item() if isinstance(v, np.generic) else v) for v in row])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    for letter, width in zip("ABCDEFGHIJKLMN", (6, 24, 16, 18, 8, 34, 40, 12, 10, 10, 10, 10, 10, 30)):
-        ws.column_dimensions[letter].width = width
-    info = wb.create_sheet("columns")
-    info.append(["column", "meaning"])
-    for col in FEATURE_COLUMNS:
-        info.append([col, _COLUMN_HELP[col]])
-    for cell in info[1]:
-        cell.font = Font(bold=True)
-    info.column_dimensions["A"].width = 24
-    info.column_dimensions["B"].width = 70
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return write_table_xlsx(path, table[list(FEATURE_COLUMNS)], sheet=_SHEET, notes_sheet="columns",
+                            notes_header=("column", "meaning"),
+                            notes={col: _COLUMN_HELP[col] for col in FEATURE_COLUMNS},
+                            widths=(6, 24, 16, 18, 8, 34, 40, 12, 10, 10, 10, 10, 10, 30), notes_width=70)
 
 
 def read_features_xlsx(path: str | os.PathLike) -> pd.DataFrame:
