@@ -37,7 +37,7 @@ except ImportError:  # running from a source checkout without `pip install -e .`
 from _common import machine_info, print_table, write_results  # noqa: E402
 
 from genomenb.baselines.kmer import MultiTaskLogistic, kmer_count_features  # noqa: E402
-from genomenb.data import deepsea_sim  # noqa: E402
+from genomenb.data.chromatin import load_chromatin_data  # noqa: E402
 from genomenb.metrics import roc_auc_per_task  # noqa: E402
 
 TARGET_SECONDS = 600.0
@@ -55,8 +55,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
-    data = deepsea_sim.load_chromatin_data(args.deepsea_dir, args.n_train, 2_000, 8_000, args.crop, args.seed,
-                                           progress=True)
+    data = load_chromatin_data(args.deepsea_dir, args.n_train, 2_000, 8_000, args.crop, args.seed, progress=True)
     x_train = kmer_count_features(data.train.codes)
     x_test = kmer_count_features(data.test.codes)
     y_train, y_test = data.train.labels, data.test.labels

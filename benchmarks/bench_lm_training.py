@@ -7,7 +7,7 @@ bases (the seed study's settings). The tool a reader would otherwise write is
 the same thing in plain PyTorch (``torch.nn.Embedding`` -> ``torch.nn.GRU`` ->
 ``torch.nn.Linear``, cross-entropy, ``torch.optim.Adam``). Both train on the
 very same batches, cut from the *E. coli* training part by
-:class:`genomenb.train.WindowBatches`, in the same process, one after the
+:class:`genomenb.training.language_model.WindowBatches`, in the same process, one after the
 other, and the fastest of ``--repeats`` timed runs of ``--steps`` steps is
 kept (an untimed run first absorbs compilation). Throughput is target bases
 per second; the ratio is genomenb / PyTorch. Results go to
@@ -33,12 +33,13 @@ TARGET_RATIO = 1.0  # genomenb at least as fast as plain PyTorch on the CPU
 
 def training_batches(seq_len: int, batch_size: int, steps: int):
     """The first ``steps`` batches of epoch 0 over the E. coli training part (int32 arrays)."""
-    from genomenb import train
     from genomenb.data import load_genome
+    from genomenb.data.splits import split_genome
+    from genomenb.training.language_model import WindowBatches
 
-    split = train.split_genome(load_genome("ecoli_k12"))
-    batches = train.WindowBatches(split.train_parts, seq_len, batch_size, epoch=0, seed=SEED,
-                                  bases_per_epoch=steps * batch_size * seq_len)
+    split = split_genome(load_genome("ecoli_k12"))
+    batches = WindowBatches(split.train_parts, seq_len, batch_size, epoch=0, seed=SEED,
+                            bases_per_epoch=steps * batch_size * seq_len)
     return batches
 
 

@@ -9,7 +9,7 @@ bases are too short for 'valid', max-pooling 4, dropout 0.2/0.2/0.5, dense 925).
 Both are trained with Adam (1e-3) and the binary cross-entropy, batches of 20
 (the paper's batch size).
 
-genomenb's path is the one the notebooks use: :class:`genomenb.train.MultitaskBatches`
+genomenb's path is the one the notebooks use: :class:`genomenb.training.batches.ArrayBatches`
 builds each batch's one-hot array from uint8 codes, ``keras.Model.fit`` runs
 the steps. The tool a reader would otherwise write is the same network in plain
 PyTorch (``torch.nn.GRU(bidirectional=True)`` / ``torch.nn.Conv1d``), on the
@@ -51,17 +51,21 @@ def make_data(n: int):
 
 
 def genomenb_trainer(family: str, codes, labels, batch_size: int, learning_rate: float):
-    """One ``model.fit`` pass over :class:`MultitaskBatches`, as :func:`genomenb.train.train_multitask` runs it."""
+    """One ``model.fit`` pass over :class:`ArrayBatches`, as :func:`genomenb.training.train_supervised` runs it."""
+    import functools
+
     import keras
 
     from genomenb.models.multitask import build_multitask_model, masked_binary_crossentropy
-    from genomenb.train import MultitaskBatches
+    from genomenb.predict import prepare_batch
+    from genomenb.training.batches import ArrayBatches
 
     sizes = {"bigru": {}, "deepsea": {"padding": "same"}}[family]
     keras.utils.set_random_seed(SEED)
     model = build_multitask_model(family, SEQ_LEN, N_TASKS, **sizes)
     model.compile(keras.optimizers.Adam(learning_rate), loss=masked_binary_crossentropy)
-    batches = MultitaskBatches(codes, labels, batch_size=batch_size, shuffle=True, seed=SEED, fill_last_batch=True)
+    batches = ArrayBatches(codes, labels, feed=functools.partial(prepare_batch, model), batch_size=batch_size,
+                           shuffle=True, seed=SEED, fill_last_batch=True)
 
     def run() -> float:
         return float(model.fit(batches, epochs=1, shuffle=False, verbose=0).history["loss"][-1])

@@ -3,13 +3,14 @@
 genomenb's models use ``keras.layers`` and ``keras.ops`` only and run under the
 TensorFlow (default), JAX and PyTorch backends. What Keras does not abstract
 lives here, one branch per backend: listing accelerators, and the gradient of
-a model's output with respect to its input (:func:`output_gradients`, the
-one backend-specific step of :mod:`genomenb.interpret`).
+a model's output with respect to one of its inputs (:func:`output_gradients`,
+the one backend-specific step of :mod:`genomenb.interpret`).
 """
 
 from __future__ import annotations
 
 import weakref
+from typing import Mapping
 
 import keras
 import numpy as np
@@ -49,94 +50,157 @@ def keras_devices() -> list[str]:
 
 __all__ += ["output_gradients"]
 
-# Compiled gradient functions, one per model (weakly keyed: they go when the model goes).
+# Compiled gradient functions, per model and differentiated input (weakly keyed: they go when the model goes).
 _GRADIENT_FUNCTIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def output_gradients(model: keras.Model, x: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient of a weighted sum of a model's outputs with respect to its input.
+def _input_names(model: keras.Model) -> list[str]:
+    inputs = getattr(model, "inputs", None) or []
+    return [t.name for t in inputs]
 
-    The objective is ``sum_{i,t} weights[i, t] * model(x)[i, t]`` with dropout
-    off (``training=False``); with one-hot rows in ``weights`` it is "one
-    chosen output per sequence", and because sequences do not interact in the
-    forward pass, row ``i`` of the result is the gradient of sequence ``i``'s
-    chosen output. This is the only backend-specific step of
-    :mod:`genomenb.interpret`: TensorFlow records a ``tf.GradientTape``, JAX
-    differentiates a stateless call with ``jax.grad``, PyTorch runs
-    ``torch.autograd.grad`` on an input that requires gradients.
+
+def output_gradients(model: keras.Model, x, weights: np.ndarray, *,
+                     wrt: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of a weighted sum of a model's outputs with respect to one of its inputs.
+
+    The objective is ``sum weights * model(x)`` (elementwise over the output,
+    dropout off: ``training=False``); with one-hot rows in ``weights`` it is
+    "one chosen output per sequence", and because rows do not interact in the
+    forward pass, row ``i`` of the result is the gradient of row ``i``'s
+    chosen output. Only the input named ``wrt`` is differentiated; the model's
+    other inputs are fed as constants. This is the only backend-specific step
+    of :mod:`genomenb.interpret`: TensorFlow records a ``tf.GradientTape``,
+    JAX differentiates a stateless call with ``jax.grad`` (the other inputs
+    held as constants), PyTorch runs ``torch.autograd.grad`` on an input that
+    requires gradients.
 
     Parameters
     ----------
     model : keras.Model
-        Any model with one input and one ``(batch, T)`` output.
-    x : numpy.ndarray
-        ``float32`` ``(n, L, 4)`` (one-hot or any real-valued input).
+        Any model with one output array (one input, or several named inputs).
+    x : numpy.ndarray or mapping of str to numpy.ndarray
+        What the model is fed: one array for a single-input model, or input
+        name -> array, all with ``n`` rows. The differentiated input is cast
+        to ``float32`` (one-hot or any real-valued input).
     weights : numpy.ndarray
-        ``float32`` ``(n, T)``.
+        ``float32`` of the model's output shape, ``(n, T)`` or ``(n, ..., T)``.
+    wrt : str, optional
+        Name of the input to differentiate; required when ``x`` is a mapping
+        of several inputs (a single input needs no name).
 
     Returns
     -------
     gradients : numpy.ndarray
-        ``float32`` ``(n, L, 4)``.
+        ``float32``, the shape of the differentiated input.
     outputs : numpy.ndarray
-        ``float32`` ``(n, T)``, the model's outputs at ``x``.
+        ``float32``, the model's outputs at ``x``.
     """
-    x = np.ascontiguousarray(x, dtype=np.float32)
     weights = np.ascontiguousarray(weights, dtype=np.float32)
-    if weights.shape[0] != x.shape[0]:
-        raise ValueError(f"weights need one row per input: {weights.shape} vs {x.shape}")
+    if isinstance(x, Mapping):
+        if len(x) == 1 and wrt is None:
+            wrt = next(iter(x))
+        if wrt not in x:
+            raise ValueError(f"wrt must name one of the inputs {sorted(x)}, got {wrt!r}")
+        names = _input_names(model)
+        if len(names) == 1 and len(x) == 1:
+            wrt = names[0]  # a single input may be keyed by any name
+            x = {wrt: next(iter(x.values()))}
+        elif set(names) and set(names) != set(x):
+            raise ValueError(f"the model's inputs are {sorted(names)}; got {sorted(x)}")
+        inputs = {name: _as_fed(a, float32=name == wrt) for name, a in x.items()}
+        rows = inputs[wrt].shape[0]
+    else:
+        if wrt is not None and len(_input_names(model)) > 1:
+            raise ValueError("a model with several inputs needs x as a mapping of input name -> array")
+        inputs = np.ascontiguousarray(x, dtype=np.float32)
+        rows = inputs.shape[0]
+    if weights.shape[0] != rows:
+        raise ValueError(f"weights need one row per input row: {weights.shape[0]} vs {rows}")
     name = backend_name()
     if name == "tensorflow":
-        return _tf_gradients(model, x, weights)
+        return _tf_gradients(model, inputs, weights, wrt)
     if name == "jax":
-        return _jax_gradients(model, x, weights)
+        return _jax_gradients(model, inputs, weights, wrt)
     if name == "torch":
-        return _torch_gradients(model, x, weights)
+        return _torch_gradients(model, inputs, weights, wrt)
     raise NotImplementedError(f"no gradient adapter for the Keras backend {name!r}")
 
 
-def _tf_gradients(model, x, weights):
+def _as_fed(array, *, float32: bool) -> np.ndarray:
+    """A contiguous array: ``float32`` when differentiated or floating, integer codes kept as they are."""
+    array = np.asarray(array)
+    if float32 or array.dtype.kind == "f":
+        return np.ascontiguousarray(array, dtype=np.float32)
+    return np.ascontiguousarray(array)
+
+
+def _split(inputs, wrt):
+    """The differentiated array and the constant rest (``None`` for a single-input array)."""
+    if isinstance(inputs, Mapping):
+        return inputs[wrt], {k: v for k, v in inputs.items() if k != wrt}
+    return inputs, None
+
+
+def _join(target, others, wrt):
+    return target if others is None else {**others, wrt: target}
+
+
+def _cached(model, key, build):
+    per_model = _GRADIENT_FUNCTIONS.setdefault(model, {})
+    if key not in per_model:
+        per_model[key] = build()
+    return per_model[key]
+
+
+def _tf_gradients(model, inputs, weights, wrt):
     import tensorflow as tf
 
-    fn = _GRADIENT_FUNCTIONS.get(model)
-    if fn is None:
+    def build():
         @tf.function(reduce_retracing=True)
-        def fn(x, w):
+        def fn(target, others, w):
             with tf.GradientTape() as tape:
-                tape.watch(x)
-                y = model(x, training=False)
+                tape.watch(target)
+                y = model(_join(target, others, wrt), training=False)
                 objective = tf.reduce_sum(y * w)
-            return tape.gradient(objective, x), y
+            return tape.gradient(objective, target), y
 
-        _GRADIENT_FUNCTIONS[model] = fn
-    grads, outputs = fn(tf.constant(x), tf.constant(weights))
-    return grads.numpy(), outputs.numpy()
+        return fn
+
+    fn = _cached(model, wrt, build)
+    target, others = _split(inputs, wrt)
+    others = None if others is None else {k: tf.constant(v) for k, v in others.items()}
+    grads, outputs = fn(tf.constant(target), others, tf.constant(weights))
+    return grads.numpy().astype(np.float32, copy=False), outputs.numpy().astype(np.float32, copy=False)
 
 
-def _jax_gradients(model, x, weights):
+def _jax_gradients(model, inputs, weights, wrt):
     import jax
     import jax.numpy as jnp
 
-    fn = _GRADIENT_FUNCTIONS.get(model)
-    if fn is None:
-        def objective(x, w, trainable, non_trainable):
-            y, _ = model.stateless_call(trainable, non_trainable, x, training=False)
+    def build():
+        def objective(target, others, w, trainable, non_trainable):
+            y, _ = model.stateless_call(trainable, non_trainable, _join(target, others, wrt), training=False)
             return jnp.sum(y * w), y
 
-        fn = jax.jit(jax.grad(objective, has_aux=True))
-        _GRADIENT_FUNCTIONS[model] = fn
+        return jax.jit(jax.grad(objective, has_aux=True))  # argument 0 only: the other inputs are constants
+
+    fn = _cached(model, wrt, build)
+    target, others = _split(inputs, wrt)
+    others = None if others is None else {k: jnp.asarray(v) for k, v in others.items()}
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
-    grads, outputs = fn(jnp.asarray(x), jnp.asarray(weights), trainable, non_trainable)
+    grads, outputs = fn(jnp.asarray(target), others, jnp.asarray(weights), trainable, non_trainable)
     return np.asarray(grads, dtype=np.float32), np.asarray(outputs, dtype=np.float32)
 
 
-def _torch_gradients(model, x, weights):
+def _torch_gradients(model, inputs, weights, wrt):
     import torch
 
+    target, others = _split(inputs, wrt)
     with torch.enable_grad():
-        xt = keras.ops.convert_to_tensor(x).detach().clone().requires_grad_(True)
+        xt = keras.ops.convert_to_tensor(target).detach().clone().requires_grad_(True)
+        rest = None if others is None else {k: keras.ops.convert_to_tensor(v) for k, v in others.items()}
         wt = keras.ops.convert_to_tensor(weights)
-        y = model(xt, training=False)
+        y = model(_join(xt, rest, wrt), training=False)
         (grads,) = torch.autograd.grad((y * wt).sum(), xt)
     return grads.detach().cpu().numpy().astype(np.float32), y.detach().cpu().numpy().astype(np.float32)

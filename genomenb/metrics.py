@@ -305,7 +305,7 @@ def per_task_scores_by_epoch(y_valid: np.ndarray, valid_scores: np.ndarray, y_te
         0/1 labels ``(N_valid, T)`` and ``(N_test, T)``.
     valid_scores, test_scores : numpy.ndarray
         ``(E, N_valid, T)`` and ``(E, N_test, T)`` outputs after each of ``E``
-        epochs (e.g. :attr:`genomenb.train.MultitaskResult.epoch_predictions`).
+        epochs (e.g. :attr:`genomenb.training.TrainResult.epoch_predictions`).
 
     Returns
     -------

@@ -184,7 +184,7 @@ def plot_sweep_file(folder: str | Path, table: pd.DataFrame, *, metric: str | No
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from genomenb import plots
+    from genomenb.plots.language_models import plot_sweep
 
     if table.empty:
         return None
@@ -196,7 +196,7 @@ def plot_sweep_file(folder: str | Path, table: pd.DataFrame, *, metric: str | No
     if label_columns is None and (Path(folder) / MANIFEST).is_file():
         label_columns = list(json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))["grid"])
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(table) + 1.5))
-    plots.plot_sweep(ax, table, metric, label_columns=label_columns)
+    plot_sweep(ax, table, metric, label_columns=label_columns)
     path = Path(folder) / "sweep.png"
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)

@@ -19,15 +19,16 @@ BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 SCRIPT = r"""
 import json, sys
 import keras
-from genomenb import train
-from genomenb.data import simulate
+from genomenb import training
+from genomenb.data import toy_genomes
+from genomenb.data.splits import split_genome
 from genomenb.models.charlm import CharLMConfig
 
-split = train.split_genome([simulate.simulated_random_genome(1500, seed=2)])
+split = split_genome([toy_genomes.simulated_random_genome(1500, seed=2)])
 config = CharLMConfig(cell=sys.argv[2], num_layers=1, hidden_size=8, embedding_dim=4)
-tc = train.TrainConfig(seq_len=16, batch_size=8, epochs=1, learning_rate=0.01, seed=0)
-result = train.train_language_model(split, config, tc, sys.argv[1], verbose=0)
-reloaded = train.train_language_model(split, config, tc, sys.argv[1], verbose=0)
+tc = training.TrainConfig(seq_len=16, batch_size=8, epochs=1, learning_rate=0.01, seed=0)
+result = training.train_language_model(split, config, tc, sys.argv[1], verbose=0)
+reloaded = training.train_language_model(split, config, tc, sys.argv[1], verbose=0)
 print("RESULT " + json.dumps({"backend": keras.backend.backend(), "loss": result.final["loss"],
                               "heldout_perplexity": result.final["heldout_perplexity"],
                               "reloaded_epochs": reloaded.resumed_from_epoch}))

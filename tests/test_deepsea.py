@@ -12,6 +12,7 @@ import scipy.io
 
 from genomenb.data import DataError
 from genomenb.data import deepsea as ds
+from genomenb.data import matlab
 
 WINDOW = 1000
 
@@ -46,7 +47,7 @@ def _bundle(folder, sizes=(60, 20, 30)):
         data[split] = (codes, labels)
         path = folder / ds.FILE_NAMES[split]
         if split == "train":
-            ds.write_mat73(path, split, [codes[:25], codes[25:]], [labels[:25], labels[25:]], n, WINDOW)
+            matlab.write_mat73(path, split, [codes[:25], codes[25:]], [labels[:25], labels[25:]], n, WINDOW)
         else:
             _write_v5(path, split, codes, labels, compress=(split == "test"))
     return data
@@ -90,23 +91,6 @@ def test_hdf5_rows_and_crop(tmp_path, userblock):
     lo = (WINDOW - 101) // 2
     np.testing.assert_array_equal(got_codes, codes[rows, lo:lo + 101])
     np.testing.assert_array_equal(got_labels, labels[rows])
-
-
-def test_writers_round_trip_with_matlab_headers(tmp_path):
-    codes, labels = _random_split(30, 5)
-    p73 = ds.write_mat73(tmp_path / "train.mat", "train", [codes], [labels], 30, WINDOW)
-    p5 = ds.write_mat5(tmp_path / "test.mat", "test", codes, labels)
-    assert p73.read_bytes()[:10] == b"MATLAB 7.3" and p73.read_bytes()[126:128] == b"IM"
-    with h5py.File(p73, "r") as f:
-        assert f["trainxdata"].shape == (WINDOW, 4, 30) and f["traindata"].shape == (919, 30)
-        assert f["trainxdata"].attrs["MATLAB_class"] == b"uint8"
-    loaded = scipy.io.loadmat(p5)
-    assert loaded["testxdata"].shape == (30, 4, WINDOW) and loaded["testdata"].shape == (30, 919)
-    for path, split in ((p73, "train"), (p5, "test")):
-        with ds.open_split(path, split) as reader:
-            got_codes, got_labels = reader.read()
-        np.testing.assert_array_equal(got_codes, codes)
-        np.testing.assert_array_equal(got_labels, labels)
 
 
 def test_draw_rows_is_seeded_sorted_and_distinct():
@@ -225,22 +209,10 @@ def test_values_that_are_not_one_hot(tmp_path):
         reader.read()
 
 
-@pytest.mark.parametrize("compress", [False, True])
-def test_truncated_v5(tmp_path, compress):
-    codes, labels = _random_split(20, 0)
-    path = tmp_path / "test.mat"
-    _write_v5(path, "test", codes, labels, compress=compress)
-    raw = path.read_bytes()
-    path.write_bytes(raw[: len(raw) - 3000])
-    with pytest.raises(DataError, match="truncated"):
-        with ds.open_split(path, "test") as reader:
-            reader.read()
-
-
 def test_truncated_hdf5(tmp_path):
     codes, labels = _random_split(200, 0)
     path = tmp_path / "train.mat"
-    ds.write_mat73(path, "train", [codes], [labels], 200, WINDOW, compression=None)
+    matlab.write_mat73(path, "train", [codes], [labels], 200, WINDOW, compression=None)
     raw = path.read_bytes()
     path.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(DataError, match="truncated or corrupted"):

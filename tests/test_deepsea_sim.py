@@ -1,12 +1,14 @@
 """DeepSEA-sim: deterministic, in DeepSEA's format, calibrated rates, planted ground truth that matches the files."""
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from genomenb.data import deepsea as ds
 from genomenb.data import deepsea_sim as sim
+from genomenb.data.deepsea_sim import config, generate
 from genomenb.data.features import load_features
 from genomenb.data.motifs import MotifScanner, normalize_target, target_motif
 
@@ -147,7 +149,7 @@ def test_ensure_bundle_caches_by_configuration(tmp_path, monkeypatch):
         calls.append(config)
         return real(config, out_dir, **kw)
 
-    monkeypatch.setattr(sim, "generate_bundle", counting)
+    monkeypatch.setattr(generate, "generate_bundle", counting)  # where ensure_bundle looks it up
     tiny = sim.SimConfig(n_train=200, n_valid=50, n_test=60, seed=1)
     first = sim.ensure_bundle(tiny, tmp_path)
     second = sim.ensure_bundle(tiny, tmp_path)
@@ -162,3 +164,17 @@ def test_config_is_checked():
         sim.SimConfig(n_train=0)
     with pytest.raises(ValueError):
         sim.SimConfig(signal_width=2000)
+
+
+def test_cache_key_hashes_every_module_of_the_simulator(monkeypatch):
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or real(self))
+    digest = config._source_digest()
+    package = Path(sim.__file__).resolve().parent
+    modules = sorted(p.name for p in package.glob("*.py"))
+    assert {"__init__.py", "config.py", "generate.py", "grammar.py", "ground_truth.py"} <= set(modules)
+    assert [p.name for p in read if p.parent == package] == modules  # all of them, sorted by name
+    assert {"motifs.py", "deepsea.py", "matlab.py", "encode.py"} <= {p.name for p in read}
+    monkeypatch.undo()
+    assert config._source_digest() == digest

@@ -5,7 +5,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from genomenb.baselines import kmer
-from genomenb.encode import kmer_features, to_codes
+from genomenb.encode import to_codes
+from genomenb.kmers import kmer_features
 from genomenb.metrics import roc_auc_per_task
 
 

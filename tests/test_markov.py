@@ -115,10 +115,10 @@ def test_k_out_of_range():
 
 def test_reproduces_the_reference_ecoli_number():
     """The issue's reference: add-1/2 on the last 10% of E. coli, best k = 6, perplexity 3.821."""
-    from genomenb import train
     from genomenb.data import load_genome
+    from genomenb.data.splits import split_genome
 
-    split = train.split_genome(load_genome("ecoli_k12"))
+    split = split_genome(load_genome("ecoli_k12"))
     table = markov.markov_perplexities(split.train_parts, list(zip(split.chromosomes, split.heldout_start)),
                                        k_values=range(5, 8))
     best = table.loc[table.perplexity.idxmin()]

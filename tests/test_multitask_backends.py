@@ -1,4 +1,4 @@
-"""The three multitask model families train one step, and `train_multitask` runs and reloads, under every backend."""
+"""The three multitask model families train one step, and `train_supervised` runs and reloads, under every backend."""
 
 import importlib.util
 import json
@@ -34,20 +34,21 @@ for family, kw in sizes.items():
 
 # the training loop of the chapters: one epoch, a tracked array, then a reload from the .keras checkpoint
 import tempfile
-from genomenb import train
+from genomenb.predict import predict
+from genomenb.training import train_supervised
 codes = rng.integers(0, 5, size=(16, 40)).astype(np.uint8)
 ckpt = tempfile.mkdtemp()
 runs = []
 for _ in range(2):
     keras.utils.set_random_seed(0)
     model = build_multitask_model("bigru", 40, 3, units=4)
-    runs.append(train.train_multitask(model, codes, y, codes[:8], y[:8], epochs=1, batch_size=8, checkpoint_dir=ckpt,
-                                      track={"valid": codes[:8]}, verbose=0))
-probs = train.predict_multitask(runs[1].model, codes[:8], reverse_complement_average=True)
+    runs.append(train_supervised(model, codes, y, codes[:8], y[:8], target="multilabel", epochs=1, batch_size=8,
+                                 checkpoint_dir=ckpt, track={"valid": codes[:8]}, verbose=0))
+probs = predict(runs[1].model, codes[:8], reverse_complement_average=True)
 print(json.dumps({"backend": keras.backend.backend(), "losses": losses,
                   "val_loss": float(runs[0].history.val_loss[0]), "reloaded_epochs": runs[1].resumed_from_epoch,
                   "tracked_shape": list(runs[0].epoch_predictions["valid"].shape),
-                  "same_after_reload": bool(np.allclose(probs, train.predict_multitask(runs[0].model, codes[:8],
+                  "same_after_reload": bool(np.allclose(probs, predict(runs[0].model, codes[:8],
                                                         reverse_complement_average=True), atol=1e-6))}))
 """
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from genomenb import runner
-from genomenb.outputs import read_metrics
+from genomenb.notebook_run import read_metrics
 
 ROOT = runner.project_root()
 

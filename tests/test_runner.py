@@ -34,7 +34,7 @@ def project(tmp_path):
         "rate: float = 0.5  # a rate\n"
         "fail: bool = False  # raise on purpose\n"
         'label: str = "a # not a comment"  # the label\n',
-        "from genomenb.outputs import start_run\n"
+        "from genomenb.notebook_run import start_run\n"
         "run = start_run(globals())\n"
         "if fail:\n    raise RuntimeError('failed on purpose')\n"
         "run.write_metrics({'n_squared': n * n, 'rate': rate})\n",

@@ -41,7 +41,7 @@ def _tiny_project(root):
         offset: float = 0.0  # added to the metric
         seed: int = 0  # seed
     """)
-    body = ("from genomenb.outputs import start_run\nrun = start_run(globals())\n"
+    body = ("from genomenb.notebook_run import start_run\nrun = start_run(globals())\n"
             "run.write_metrics({'score_perplexity': width * rate + offset, 'width_seen': width})\n")
     cell = nbformat.v4.new_code_cell(params)
     cell.metadata["tags"] = ["parameters"]

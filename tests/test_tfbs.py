@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from genomenb.data import DataError
+from genomenb.data import tfbs
 from genomenb.data.tfbs import crop_center, list_sets, load_tfbs, split_indices
 
 
@@ -57,3 +58,32 @@ def test_malformed_file_raises_data_error(tmp_path):
     (tmp_path / "text.h5").write_text("not hdf5")
     with pytest.raises(DataError, match="HDF5"):
         load_tfbs(path=tmp_path / "text.h5")
+
+
+L = 24
+
+
+def test_stack_masked_tasks_gives_one_label_per_sequence_and_caps_by_split():
+    rng = np.random.default_rng(0)
+
+    def part(n, p):
+        return rng.integers(0, 4, (n, L)).astype(np.uint8), (rng.random(n) < p).astype(np.uint8)
+
+    parts = {"a": {"train": part(100, 0.5), "test": part(30, 0.5)},
+             "b": {"train": part(40, 0.25), "test": part(20, 0.5)}}
+    stacked = tfbs.stack_masked_tasks(parts, max_per_task={"train": 60}, seed=1)
+    sizes = stacked.sizes()
+    assert sizes.loc["a", "train_sequences"] == 60 and sizes.loc["b", "train_sequences"] == 40
+    assert sizes.loc["a", "test_sequences"] == 30  # the test split is never capped
+    y, task = stacked.labels["train"], stacked.task["train"]
+    assert y.shape == (100, 2) and ((y >= 0).sum(axis=1) == 1).all()
+    assert (y[np.arange(100), task] >= 0).all()
+    # the kept rows are rows of the original set, with their own labels
+    xa, ya = parts["a"]["train"]
+    kept = stacked.codes["train"][task == 0]
+    index = [int(np.flatnonzero((xa == row).all(axis=1))[0]) for row in kept]
+    np.testing.assert_array_equal(ya[index], y[task == 0, 0])
+    assert abs(y[task == 0, 0].mean() - ya.mean()) < 0.05  # stratified
+    with pytest.raises(ValueError, match="one length"):
+        tfbs.stack_masked_tasks({"a": {"train": part(5, 0.5)},
+                                  "b": {"train": (np.zeros((3, L + 1), np.uint8), np.zeros(3, np.uint8))}})

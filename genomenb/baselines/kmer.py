@@ -1,7 +1,7 @@
 """The k-mer logistic-regression baseline of the 919-task chromatin problem.
 
 Zhang & Kamath (section 4.3) map each sequence to the counts of every k-mer,
-k = 1..5 (4 + 16 + 64 + 256 + 1024 = 1364 features, :func:`genomenb.encode.kmer_features`)
+k = 1..5 (4 + 16 + 64 + 256 + 1024 = 1364 features, :func:`genomenb.kmers.kmer_features`)
 and fit one L2-regularised logistic regression per task with scikit-learn,
 regularisation constant 1e-6. 919 separate fits on 80,000 x 1364 features
 take hours, so :class:`MultiTaskLogistic` fits all tasks at once: the tasks
@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from genomenb.encode import kmer_features, one_hot
+from genomenb.encode import one_hot
+from genomenb.kmers import kmer_features
 
 __all__ = [
     "MultiTaskLogistic",
@@ -310,7 +311,7 @@ def fit_per_set_logistic(features: dict, labels: dict, task: dict, *, l2_grid, m
         e.g. :func:`kmer_count_features`.
     labels : dict of str to numpy.ndarray
         Split -> ``(N, T)`` labels; a row's own set holds 0/1, others -1
-        (:class:`genomenb.train.MaskedTasks`).
+        (:class:`genomenb.data.tfbs.MaskedTasks`).
     task : dict of str to numpy.ndarray
         Split -> ``(N,)`` the set of each row.
     l2_grid : sequence of float

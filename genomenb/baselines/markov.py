@@ -18,7 +18,7 @@ picked from 1, 4, 16 and 64 on the *E. coli* hold-out, so the interpolated
 numbers are, if anything, slightly optimistic.
 
 Implementation
-    (k+1)-mers are rolling base-4 codes (:func:`genomenb.encode.kmer_codes`,
+    (k+1)-mers are rolling base-4 codes (:func:`genomenb.kmers.kmer_codes`,
     first base most significant, ``-1`` for a window with an ``N``). Counts
     come from one ``np.bincount`` while ``4 ** (k+1)`` is at most 16.7 M
     (k <= 11); above that (k = 12: 67 M possible 13-mers) they come from
@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from genomenb import encode
+from genomenb.kmers import kmer_codes
 
 __all__ = ["MarkovCounts", "markov_counts", "markov_log_probs", "markov_perplexities"]
 
@@ -125,10 +126,10 @@ def markov_counts(train_parts: Sequence[np.ndarray], k: int) -> MarkovCounts:
         joint = np.zeros(size, dtype=np.int64)
         for part in parts:
             if len(part) > k:
-                codes = encode.kmer_codes(part, k + 1)
+                codes = kmer_codes(part, k + 1)
                 joint += np.bincount(codes[codes >= 0], minlength=size)
         return MarkovCounts(k, joint.astype(np.int32))
-    seen = [encode.kmer_codes(p, k + 1) for p in parts if len(p) > k]
+    seen = [kmer_codes(p, k + 1) for p in parts if len(p) > k]
     flat = np.concatenate([c[c >= 0] for c in seen]) if seen else np.empty(0, dtype=np.int64)
     del seen
     codes, counts = np.unique(flat, return_counts=True)
@@ -145,7 +146,7 @@ def _scored_windows(segments: Sequence[tuple[np.ndarray, int]], k_max: int) -> l
         if lo >= len(codes):
             out.append((codes, np.empty(0, dtype=np.int64)))
             continue
-        windows = encode.kmer_codes(codes, k_max + 1)  # window i ends at position i + k_max
+        windows = kmer_codes(codes, k_max + 1)  # window i ends at position i + k_max
         positions = np.arange(lo, len(codes), dtype=np.int64)
         out.append((codes, positions[windows[positions - k_max] >= 0]))
     return out
@@ -175,7 +176,7 @@ def markov_log_probs(counts: MarkovCounts, codes: np.ndarray, positions: np.ndar
     """
     k = counts.k
     kmer = np.zeros(len(positions), dtype=np.int64)
-    for j in range(k, -1, -1):  # oldest base most significant, matching encode.kmer_codes
+    for j in range(k, -1, -1):  # oldest base most significant, matching genomenb.kmers.kmer_codes
         kmer = (kmer << 2) | codes[positions - j].astype(np.int64)
     joint, context = counts.lookup(kmer)
     if prior is None:

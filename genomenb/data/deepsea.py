@@ -1,4 +1,4 @@
-"""The DeepSEA training bundle: streaming readers, the paper's subset, and a compact cache.
+"""The DeepSEA training bundle: the split reader, the paper's subset, and a compact cache.
 
 The bundle (``deepsea_train_bundle.v0.9``) holds three MATLAB files:
 
@@ -18,11 +18,11 @@ once per strand: row ``i`` of the second half is the reverse complement of row
 ``i`` of the first half.
 
 Memory is bounded whatever the file size: HDF5 datasets are read in blocks of
-consecutive sequences, and v5 variables are parsed by a small streaming
-reader (:class:`_Mat5Variable`) that walks MATLAB's column-major data (plain
-or zlib-compressed) slab by slab, keeping only the requested rows and the
-requested middle bases. ``scipy.io.loadmat`` would load a whole 1.8 GB
-``testxdata`` at once. Nothing is ever unpickled.
+consecutive sequences, and v5 variables are streamed slab by slab through the
+reader of :mod:`genomenb.data.matlab` (plain or zlib-compressed), keeping only
+the requested rows and the requested middle bases. Nothing is ever unpickled.
+The writers of DeepSEA-format files (:func:`~genomenb.data.matlab.write_mat73`,
+:func:`~genomenb.data.matlab.write_mat5`) live there too.
 
 :func:`load_subset` draws the Zhang & Kamath subset (80,000 training, 2,000
 validation and 8,000 test sequences, seeded, sorted), crops the middle ``L``
@@ -41,15 +41,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
-import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from genomenb.data.errors import DataError
+from genomenb.data.matlab import _is_hdf5, _mat5_directory, _Truncated
 
 __all__ = [
     "SPLITS",
@@ -69,8 +68,6 @@ __all__ = [
     "load_subset",
     "read_subset_cache",
     "codes_to_deepsea_onehot",
-    "write_mat73",
-    "write_mat5",
 ]
 
 SPLITS = ("train", "valid", "test")
@@ -88,7 +85,6 @@ PAPER_SUBSET = {"train": 80_000, "valid": 2_000, "test": 8_000}
 _CHANNEL_TO_CODE = np.array([0, 2, 1, 3], dtype=np.uint8)
 _CODE_TO_CHANNEL = _CHANNEL_TO_CODE
 _SPLIT_IDS = {"train": 0, "valid": 1, "test": 2}
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _BLOCK_BYTES = 32 << 20  # working buffer per read, whatever the file size
 _CACHE_FORMAT = 1
 
@@ -108,224 +104,7 @@ def cache_root() -> Path:
     return Path.home() / ".cache" / "genomenb"
 
 
-# --------------------------------------------------------------------------- MATLAB v5 streaming
-
-
-_MI_TYPES = {1: "i1", 2: "u1", 3: "i2", 4: "u2", 5: "i4", 6: "u4", 7: "f4", 9: "f8", 12: "i8", 13: "u8"}
-_MI_MATRIX, _MI_COMPRESSED = 14, 15
-_NUMERIC_CLASSES = set(range(6, 16))  # mxDOUBLE .. mxUINT64
-
-
-class _Truncated(Exception):
-    """Raised inside the v5 reader; turned into a DataError with the file and key."""
-
-
-class _FileSource:
-    """Exactly-n-bytes reads from a byte range of an open file."""
-
-    def __init__(self, fh, start: int, end: int) -> None:
-        self.fh, self.pos, self.end = fh, start, end
-
-    def read(self, n: int) -> bytes:
-        if self.pos + n > self.end:
-            raise _Truncated(f"needs {n} bytes at offset {self.pos}, the element ends at {self.end}")
-        self.fh.seek(self.pos)
-        data = self.fh.read(n)
-        if len(data) != n:
-            raise _Truncated(f"the file ends at offset {self.pos + len(data)}")
-        self.pos += n
-        return data
-
-    def readinto(self, buf: memoryview) -> None:
-        n = len(buf)
-        if self.pos + n > self.end:
-            raise _Truncated(f"needs {n} bytes at offset {self.pos}, the element ends at {self.end}")
-        self.fh.seek(self.pos)
-        got = self.fh.readinto(buf)
-        if got != n:
-            raise _Truncated(f"the file ends at offset {self.pos + (got or 0)}")
-        self.pos += n
-
-    def tell(self) -> int:
-        return self.pos
-
-    def skip(self, n: int) -> None:
-        if self.pos + n > self.end:
-            raise _Truncated(f"cannot skip {n} bytes at offset {self.pos}, the element ends at {self.end}")
-        self.pos += n
-
-
-class _ZlibSource:
-    """Exactly-n-bytes reads from a zlib stream (a miCOMPRESSED element), decompressed on the fly."""
-
-    _IN_CHUNK = 1 << 20
-
-    def __init__(self, fh, start: int, end: int) -> None:
-        self.fh, self.in_pos, self.end = fh, start, end
-        self.z = zlib.decompressobj()
-        self.buf = bytearray()
-        self.consumed = 0  # decompressed bytes handed out or skipped
-
-    def _fill(self, need: int) -> None:
-        while len(self.buf) < need:
-            if self.z.unconsumed_tail:
-                chunk = self.z.unconsumed_tail
-            else:
-                if self.in_pos >= self.end or self.z.eof:
-                    raise _Truncated("the compressed variable ends early")
-                self.fh.seek(self.in_pos)
-                chunk = self.fh.read(min(self._IN_CHUNK, self.end - self.in_pos))
-                if not chunk:
-                    raise _Truncated(f"the file ends at offset {self.in_pos}")
-                self.in_pos += len(chunk)
-            try:
-                self.buf += self.z.decompress(chunk, max(need - len(self.buf), 1 << 16))
-            except zlib.error as exc:
-                raise _Truncated(f"the compressed data are corrupted ({exc})") from None
-
-    def read(self, n: int) -> bytes:
-        self._fill(n)
-        out = bytes(self.buf[:n])
-        del self.buf[:n]
-        self.consumed += n
-        return out
-
-    def readinto(self, buf: memoryview) -> None:
-        n = len(buf)
-        self._fill(n)
-        buf[:] = self.buf[:n]
-        del self.buf[:n]
-        self.consumed += n
-
-    def tell(self) -> int:
-        return self.consumed
-
-    def skip(self, n: int) -> None:
-        self.consumed += n
-        while n > 0:
-            step = min(n, 8 << 20)
-            self._fill(step)
-            del self.buf[:step]
-            n -= step
-
-
-def _read_tag(src, endian: str) -> tuple[int, int, bytes | None]:
-    """A data-element tag: (type, nbytes, inline data for the 4-byte small format or None)."""
-    raw = src.read(8)
-    first, second = struct.unpack(endian + "II", raw)
-    if first >> 16:  # small data element: type and size packed in the first word, data in the second
-        return first & 0xFFFF, first >> 16, raw[4:4 + (first >> 16)]
-    return first, second, None
-
-
-def _read_subelement(src, endian: str) -> tuple[int, bytes]:
-    mtype, nbytes, inline = _read_tag(src, endian)
-    if inline is not None:
-        return mtype, inline
-    data = src.read(nbytes)
-    src.skip((-nbytes) % 8)  # sub-elements are padded to 8 bytes
-    return mtype, data
-
-
-@dataclass
-class _Mat5Variable:
-    """One numeric variable of a v5 MAT file: where its data start and how they are laid out."""
-
-    name: str
-    dims: tuple[int, ...]  # MATLAB order (column-major)
-    dtype: np.dtype
-    compressed: bool
-    element_start: int  # offset of the top-level element's tag
-    element_end: int
-    data_offset: int  # uncompressed: file offset of the data; compressed: offset in the decompressed stream
-
-    def source(self, fh):
-        """A byte source positioned at the first data byte."""
-        if self.compressed:
-            src = _ZlibSource(fh, self.element_start + 8, self.element_end)
-            src.skip(self.data_offset)
-            return src
-        return _FileSource(fh, self.data_offset, self.element_end)
-
-
-def _mat5_directory(path: Path) -> tuple[str, dict[str, _Mat5Variable | str]]:
-    """Every top-level variable of a v5 file: numeric ones described, others by their class.
-
-    Only element headers are read (a few hundred bytes per variable, decompressed
-    on the fly for miCOMPRESSED elements), never the data.
-    """
-    size = path.stat().st_size
-    out: dict[str, _Mat5Variable | str] = {}
-    with open(path, "rb") as fh:
-        header = fh.read(128)
-        if len(header) < 128:
-            raise DataError(path, "the file is shorter than a MATLAB header (128 bytes); truncated?")
-        endian = {b"IM": "<", b"MI": ">"}.get(header[126:128])
-        if endian is None or struct.unpack(endian + "H", header[124:126])[0] != 0x0100:
-            raise DataError(path, "not a MATLAB v5 MAT-file (bad version/endian marker); expected a "
-                            "MATLAB v5 or v7.3 file")
-        offset = 128
-        while offset < size:
-            if offset + 8 > size:
-                raise DataError(path, f"truncated: a data element tag is cut off at offset {offset}")
-            fh.seek(offset)
-            mtype, nbytes = struct.unpack(endian + "II", fh.read(8))
-            end = offset + 8 + nbytes
-            if end > size:
-                raise DataError(path, f"truncated: a variable at offset {offset} needs {nbytes} bytes but the "
-                                f"file ends {size - offset - 8} bytes later; expected a complete file")
-            compressed = mtype == _MI_COMPRESSED
-            next_offset = end if compressed else end + ((-nbytes) % 8)
-            if mtype not in (_MI_MATRIX, _MI_COMPRESSED):
-                offset = next_offset
-                continue
-            try:
-                src = _ZlibSource(fh, offset + 8, end) if compressed else _FileSource(fh, offset + 8, end)
-                if compressed and _read_tag(src, endian)[0] != _MI_MATRIX:
-                    offset = next_offset
-                    continue
-                _, flags = _read_subelement(src, endian)
-                flag_word = struct.unpack(endian + "I", flags[:4])[0]
-                mx_class, is_complex = flag_word & 0xFF, bool((flag_word >> 8) & 0x08)
-                _, dims_raw = _read_subelement(src, endian)
-                dims = tuple(int(d) for d in np.frombuffer(dims_raw, dtype=endian + "i4"))
-                _, name_raw = _read_subelement(src, endian)
-                name = name_raw.rstrip(b"\0").decode("ascii", "replace")
-                if mx_class not in _NUMERIC_CLASSES or is_complex:
-                    out[name] = f"MATLAB class {mx_class}{' (complex)' if is_complex else ''}, not a real numeric array"
-                    offset = next_offset
-                    continue
-                data_type, data_bytes, inline = _read_tag(src, endian)
-                if data_type not in _MI_TYPES:
-                    out[name] = f"stored with unsupported data type {data_type}"
-                    offset = next_offset
-                    continue
-                dtype = np.dtype(endian + _MI_TYPES[data_type])
-                expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-                if data_bytes != expected:
-                    raise DataError(path, f"variable {name!r} holds {data_bytes} data bytes but its dimensions "
-                                    f"{dims} need {expected}; the file is corrupted", record=name)
-                data_offset = src.tell() - (4 if inline is not None else 0)
-                if not compressed and data_offset + data_bytes > end:
-                    raise _Truncated(f"variable {name!r} extends past its element")
-                out[name] = _Mat5Variable(name, dims, dtype, compressed, offset, end, data_offset)
-            except _Truncated as exc:
-                raise DataError(path, f"truncated or corrupted variable at offset {offset} ({exc}); "
-                                "expected a complete MATLAB file") from None
-            offset = next_offset
-    return endian, out
-
-
 # --------------------------------------------------------------------------- split readers
-
-
-def _is_hdf5(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        for offset in (0, 512, 1024, 2048):
-            fh.seek(offset)
-            if fh.read(8) == _HDF5_SIGNATURE:
-                return True
-    return False
 
 
 def crop_bounds(window: int, crop: int | None) -> tuple[int, int]:
@@ -836,7 +615,7 @@ def read_subset_cache(path: str | os.PathLike) -> DeepSeaSubset:
                          str(attrs["description"]), int(attrs["window"]), int(attrs["crop_start"]), path, attrs)
 
 
-# --------------------------------------------------------------------------- writers
+# --------------------------------------------------------------------------- DeepSEA one-hot
 
 
 def codes_to_deepsea_onehot(codes: np.ndarray) -> np.ndarray:
@@ -846,82 +625,3 @@ def codes_to_deepsea_onehot(codes: np.ndarray) -> np.ndarray:
     n_idx, pos = np.nonzero(codes < 4)
     out[n_idx, _CODE_TO_CHANNEL[codes[n_idx, pos]], pos] = 1
     return out
-
-
-_MAT73_HEADER = "MATLAB 7.3 MAT-file, Platform: GLNXA64, written by genomenb. HDF5 schema 1.00 ."
-_MAT5_HEADER = "MATLAB 5.0 MAT-file, Platform: posix, written by genomenb"
-
-
-def _matlab_text_header(text: str) -> bytes:
-    """The 128-byte MATLAB header: 116 bytes of text, 8 of subsystem offset, version 0x0200/0x0100, 'IM'."""
-    return text.encode("ascii").ljust(116, b" ")[:116] + b"\0" * 8
-
-
-def write_mat73(path: str | os.PathLike, split: str, codes_blocks: Iterable[np.ndarray],
-                label_blocks: Iterable[np.ndarray], n: int, window: int, *, compression: str | None = "gzip",
-                compression_level: int = 1, header: str = _MAT73_HEADER) -> Path:
-    """Write a MATLAB 7.3 (HDF5) file laid out like DeepSEA's ``train.mat``, block by block.
-
-    Parameters
-    ----------
-    path : path-like
-    split : str
-        Names the keys (``<split>xdata``, ``<split>data``).
-    codes_blocks : iterable of numpy.ndarray
-        Consecutive ``uint8`` ``(b, window)`` code blocks summing to ``n`` rows.
-    label_blocks : iterable of numpy.ndarray
-        Matching ``uint8`` ``(b, 919)`` label blocks.
-    n, window : int
-    compression : str or None
-        HDF5 filter (MATLAB 7.3 files use gzip).
-    header : str
-        Text of the 512-byte MATLAB user block.
-
-    Notes
-    -----
-    Datasets get a ``MATLAB_class = "uint8"`` attribute and no timestamps,
-    so the same input gives a byte-identical file.
-    """
-    import h5py
-
-    x_key, y_key = SPLIT_KEYS[split]
-    path = Path(path)
-    with h5py.File(path, "w", userblock_size=512, libver="earliest") as f:
-        opts = compression_level if compression == "gzip" else None
-        x = f.create_dataset(x_key, shape=(window, 4, n), dtype=np.uint8, compression=compression,
-                             compression_opts=opts, chunks=(min(window, 50), 4, max(1, min(n, 2048))),
-                             track_times=False)
-        y = f.create_dataset(y_key, shape=(N_LABELS, n), dtype=np.uint8, compression=compression,
-                             compression_opts=opts, chunks=(N_LABELS, max(1, min(n, 2048))), track_times=False)
-        for ds in (x, y):
-            ds.attrs["MATLAB_class"] = np.bytes_("uint8")
-        start = 0
-        for cb, lb in zip(codes_blocks, label_blocks):
-            b = cb.shape[0]
-            x[:, :, start:start + b] = codes_to_deepsea_onehot(cb).transpose(2, 1, 0)
-            y[:, start:start + b] = np.asarray(lb, dtype=np.uint8).T
-            start += b
-        if start != n:
-            raise ValueError(f"blocks held {start} rows; expected {n}")
-    with open(path, "r+b") as fh:  # the user block carries MATLAB's header
-        fh.write(_matlab_text_header(header) + struct.pack("<H", 0x0200) + b"IM")
-    return path
-
-
-def write_mat5(path: str | os.PathLike, split: str, codes: np.ndarray, labels: np.ndarray, *,
-               compress: bool = False, header: str = _MAT5_HEADER) -> Path:
-    """Write a MATLAB v5 file laid out like DeepSEA's ``valid.mat`` / ``test.mat``.
-
-    ``<split>xdata`` is ``uint8`` ``(n, 4, W)`` one-hot (A G C T) and
-    ``<split>data`` ``uint8`` ``(n, 919)``. The header text is fixed (scipy
-    would write the current time), so the same input gives identical bytes.
-    """
-    from scipy.io import savemat
-
-    x_key, y_key = SPLIT_KEYS[split]
-    path = Path(path)
-    savemat(path, {x_key: codes_to_deepsea_onehot(codes), y_key: np.asarray(labels, dtype=np.uint8)},
-            format="5", do_compression=compress, oned_as="column")
-    with open(path, "r+b") as fh:
-        fh.write(_matlab_text_header(header))
-    return path

@@ -241,7 +241,7 @@ def export_features_xlsx(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     pathlib.Path
         The file written.
     """
-    from genomenb.outputs import write_table_xlsx
+    from genomenb.tables import write_table_xlsx
 
     missing = [c for c in FEATURE_COLUMNS if c not in table.columns]
     if missing:

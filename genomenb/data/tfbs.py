@@ -25,13 +25,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
+import pandas as pd
 
 from genomenb.data import registry
 from genomenb.data.errors import DataError
 
-__all__ = ["TFBSSet", "list_sets", "load_tfbs", "crop_center", "split_indices"]
+__all__ = ["TFBSSet", "list_sets", "load_tfbs", "crop_center", "split_indices", "MaskedTasks", "stack_masked_tasks"]
 
 PAD = 255
 _FIELDS = {"seq": 2, "length": 1, "label": 1, "split": 1}
@@ -199,3 +201,107 @@ def split_indices(ds: TFBSSet, *, valid_fraction: float = 0.1, test_fraction: fl
         train, test = stratified(all_rows, test_fraction)
     train, valid = stratified(train, valid_fraction)
     return {"train": train, "valid": valid, "test": test}
+
+
+# --------------------------------------------------------------------------- single-label sets as one masked problem
+
+
+@dataclass
+class MaskedTasks:
+    """Several binary data sets stacked into one multitask problem with one label per sequence.
+
+    Attributes
+    ----------
+    names : list of str
+        Task (set) names; task ``t`` is output ``t`` of the model.
+    codes : dict of str to numpy.ndarray
+        Split -> ``uint8`` ``(N, L)`` sequences of all sets, set after set.
+    labels : dict of str to numpy.ndarray
+        Split -> ``float32`` ``(N, T)``: a sequence's own set holds its 0/1
+        label, every other column is ``-1`` (no label, masked out of the loss).
+    task : dict of str to numpy.ndarray
+        Split -> ``int64`` ``(N,)`` the set each sequence comes from.
+    """
+
+    names: list[str]
+    codes: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    task: dict[str, np.ndarray]
+
+    def sizes(self) -> pd.DataFrame:
+        """Sequences and positives per set and split."""
+        rows = {}
+        for t, name in enumerate(self.names):
+            row = {}
+            for split in self.codes:
+                own = self.task[split] == t
+                row[f"{split}_sequences"] = int(own.sum())
+                row[f"{split}_positives"] = int((self.labels[split][own, t] == 1).sum())
+            rows[name] = row
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def stack_masked_tasks(parts: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]], *,
+                       max_per_task: Mapping[str, int] | None = None, seed: int = 0) -> MaskedTasks:
+    """Stack single-label sets into one masked multitask problem (one output per set).
+
+    Parameters
+    ----------
+    parts : mapping
+        ``parts[set_name][split] = (codes, labels)``: ``uint8`` ``(n, L)``
+        sequences (one ``L`` for all) and 0/1 labels ``(n,)``. Every set must
+        have the same splits.
+    max_per_task : mapping of str to int, optional
+        Split -> the most sequences kept per set (0 or absent = all); the
+        rows kept are a seeded random sample, label proportions preserved
+        (stratified). Use it for the training and validation splits only,
+        so every set keeps its whole test split.
+    seed : int
+
+    Returns
+    -------
+    MaskedTasks
+    """
+    names = list(parts)
+    if not names:
+        raise ValueError("no sets to stack")
+    splits = list(parts[names[0]])
+    caps = dict(max_per_task or {})
+    rng = np.random.default_rng(seed)
+    codes: dict[str, list] = {s: [] for s in splits}
+    labels: dict[str, list] = {s: [] for s in splits}
+    task: dict[str, list] = {s: [] for s in splits}
+    length = None
+    for t, name in enumerate(names):
+        if list(parts[name]) != splits:
+            raise ValueError(f"set {name!r} has splits {list(parts[name])}, expected {splits}")
+        for split in splits:
+            x, y = parts[name][split]
+            x = np.asarray(x)
+            if x.ndim != 2 or x.dtype.kind not in "iu" or (x.size and (x.min() < 0 or x.max() > 4)):
+                raise ValueError(f"codes of {name}/{split} must be integer codes 0..4 of shape (n, L), "
+                                 f"got {x.dtype} {x.shape}")
+            x = x.astype(np.uint8, copy=False)
+            y = np.asarray(y)
+            if y.shape != (x.shape[0],) or (y.size and not np.isin(y, (0, 1)).all()):
+                raise ValueError(f"labels of {name}/{split} must be 0/1 with one per sequence")
+            if length is None:
+                length = x.shape[1]
+            elif x.shape[1] != length:
+                raise ValueError(f"{name}/{split} has sequences of {x.shape[1]} bases, others {length}; "
+                                 "crop them to one length first")
+            cap = int(caps.get(split, 0) or 0)
+            if 0 < cap < len(y):
+                keep = []
+                for value in (0, 1):  # stratified: each class keeps its share of the cap
+                    rows = np.flatnonzero(y == value)
+                    keep.append(rng.permutation(rows)[: int(round(cap * len(rows) / len(y)))])
+                rows = np.sort(np.concatenate(keep))
+                x, y = x[rows], y[rows]
+            block = np.full((len(y), len(names)), -1.0, dtype=np.float32)
+            block[:, t] = y
+            codes[split].append(x)
+            labels[split].append(block)
+            task[split].append(np.full(len(y), t, dtype=np.int64))
+    return MaskedTasks(names, {s: np.concatenate(codes[s]) for s in splits},
+                       {s: np.concatenate(labels[s]) for s in splits}, {s: np.concatenate(task[s]) for s in splits})

@@ -1,10 +1,12 @@
+"""Tests for genomenb.notebook_run: flat metrics.json, parameter snapshots, fresh runs."""
+
 import json
 import math
 
 import numpy as np
 import pytest
 
-from genomenb.outputs import read_metrics, start_run, validate_metrics, write_metrics
+from genomenb.notebook_run import read_metrics, start_run, validate_metrics, write_metrics
 
 
 def test_metrics_must_be_flat_and_finite():

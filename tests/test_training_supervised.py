@@ -1,4 +1,7 @@
-"""The multitask trainer: batches, masked loss, best epoch, tracked predictions, determinism, resuming."""
+"""Supervised training through the one loop: batches, masked loss, best epoch, tracked predictions, resuming.
+
+Multitask labels (the chromatin models), then a two-input regression model and a 3-class model.
+"""
 
 import json
 import math
@@ -8,7 +11,11 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from genomenb import encode, train  # noqa: E402
+from genomenb import encode  # noqa: E402
+from genomenb.predict import predict  # noqa: E402
+from genomenb.training import train_supervised  # noqa: E402
+from genomenb.training.batches import ArrayBatches  # noqa: E402
+from genomenb.training.targets import masked_bce_per_example  # noqa: E402
 from genomenb.models.multitask import build_bigru_multitask, build_deepsea_cnn  # noqa: E402
 
 L, T = 24, 3
@@ -47,9 +54,9 @@ def _fit(tmp, *, epochs=3, seed=1, callbacks=(), model=None, **kw):
     x, y = _data(120)
     xv, yv = _data(40, seed=5)
     xt, _ = _data(30, seed=9)
-    return train.train_multitask(model or _model(), x, y, xv, yv, epochs=epochs, batch_size=16,
-                                 learning_rate=0.01, checkpoint_dir=tmp, seed=seed,
-                                 track={"valid": xv, "test": xt}, verbose=0, callbacks=callbacks, **kw)
+    return train_supervised(model or _model(), x, y, xv, yv, target="multilabel", epochs=epochs, batch_size=16,
+                            learning_rate=0.01, checkpoint_dir=tmp, seed=seed, track={"valid": xv, "test": xt},
+                            verbose=0, callbacks=callbacks, **kw)
 
 
 # --------------------------------------------------------------------------- batches and prediction
@@ -57,19 +64,19 @@ def _fit(tmp, *, epochs=3, seed=1, callbacks=(), model=None, **kw):
 
 def test_batches_one_hot_every_row_once_in_a_seeded_order():
     x, y = _data(50)
-    batches = train.MultitaskBatches(x, y, batch_size=16, shuffle=True, seed=3, epoch=2)
+    batches = ArrayBatches(x, y, feed=encode.one_hot, batch_size=16, shuffle=True, seed=3, epoch=2)
     assert len(batches) == 4
     xs, ys = zip(*(batches[i] for i in range(len(batches))))
     assert xs[0].shape == (16, L, 4) and xs[0].dtype == np.float32 and xs[-1].shape == (2, L, 4)
     assert ys[0].dtype == np.float32
     np.testing.assert_array_equal(np.concatenate(xs), encode.one_hot(x[batches.order]))
     assert sorted(batches.order) == list(range(50))
-    filled = train.MultitaskBatches(x, y, batch_size=16, shuffle=True, seed=3, epoch=2, fill_last_batch=True)
+    filled = ArrayBatches(x, y, feed=encode.one_hot, batch_size=16, shuffle=True, seed=3, epoch=2, fill_last_batch=True)
     assert len(filled) == 4 and filled[3][0].shape == (16, L, 4)
     np.testing.assert_array_equal(filled.order[:50], batches.order)
     np.testing.assert_array_equal(filled.order[50:], batches.order[:14])
-    again = train.MultitaskBatches(x, y, batch_size=16, shuffle=True, seed=3, epoch=2)
-    other = train.MultitaskBatches(x, y, batch_size=16, shuffle=True, seed=3, epoch=3)
+    again = ArrayBatches(x, y, feed=encode.one_hot, batch_size=16, shuffle=True, seed=3, epoch=2)
+    other = ArrayBatches(x, y, feed=encode.one_hot, batch_size=16, shuffle=True, seed=3, epoch=3)
     np.testing.assert_array_equal(batches.order, again.order)
     assert not np.array_equal(batches.order, other.order)
     with pytest.raises(IndexError):
@@ -80,14 +87,14 @@ def test_predict_pads_the_last_batch_and_averages_strands():
     model = _gru()
     x, _ = _data(37)
     whole = np.asarray(model.predict_on_batch(encode.one_hot(x)))
-    got = train.predict_multitask(model, x, batch_size=16)
+    got = predict(model, x, batch_size=16)
     assert got.shape == (37, T) and got.dtype == np.float32
     np.testing.assert_allclose(got, whole, rtol=1e-5, atol=1e-6)
     rc = np.asarray(model.predict_on_batch(encode.one_hot(encode.reverse_complement(x))))
-    both = train.predict_multitask(model, x, batch_size=16, reverse_complement_average=True)
+    both = predict(model, x, batch_size=16, reverse_complement_average=True)
     np.testing.assert_allclose(both, (whole + rc) / 2, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="codes"):
-        train.predict_multitask(model, x.astype(np.float32))
+        predict(model, x.astype(np.float32))
 
 
 def test_masked_bce_matches_the_keras_loss_and_skips_missing_labels():
@@ -98,7 +105,7 @@ def test_masked_bce_matches_the_keras_loss_and_skips_missing_labels():
     y[rng.random((20, 5)) < 0.4] = -1
     y[0] = -1  # an example without labels
     p = rng.random((20, 5)).astype(np.float32)
-    ours = train.masked_bce_per_example(y, p)
+    ours = masked_bce_per_example(y, p)
     assert np.isnan(ours[0])
     theirs = np.asarray(keras.ops.convert_to_numpy(masked_binary_crossentropy(y, p)))
     np.testing.assert_allclose(ours[1:], theirs[1:], rtol=1e-5)
@@ -120,7 +127,8 @@ def test_training_records_history_best_epoch_and_tracked_predictions(reference):
     result = reference
     tmp_path = result.checkpoint_dir
     h = result.history
-    assert list(h.columns) == train.MULTITASK_HISTORY_COLUMNS and list(h.epoch) == [1, 2, 3]
+    assert list(h.columns) == ["epoch", "loss", "train_perplexity", "val_loss", "val_perplexity", "seconds",
+                               "sequences_per_second"] and list(h.epoch) == [1, 2, 3]
     np.testing.assert_allclose(h.val_perplexity, np.exp(h.val_loss))
     assert result.best_epoch == int(h.val_loss.idxmin()) + 1
     assert h.val_loss.iloc[-1] < math.log(2)  # learnt something (a coin flip per task is log 2)
@@ -129,9 +137,9 @@ def test_training_records_history_best_epoch_and_tracked_predictions(reference):
     assert test_preds.shape == (3, 30, T) and test_preds.dtype == np.float32
     # the returned model is the best epoch's, and its validation loss is the one recorded
     xv, yv = _data(40, seed=5)
-    best_probs = train.predict_multitask(result.model, xv)
+    best_probs = predict(result.model, xv)
     np.testing.assert_allclose(best_probs, result.epoch_predictions["valid"][result.best_epoch - 1], atol=1e-6)
-    assert np.nanmean(train.masked_bce_per_example(yv, best_probs)) == pytest.approx(
+    assert np.nanmean(masked_bce_per_example(yv, best_probs)) == pytest.approx(
         h.val_loss[result.best_epoch - 1], rel=1e-6)
     for name in ("last.keras", "best.keras", "history.csv", "state.json", "predictions_test_epoch3.npy"):
         assert (tmp_path / name).is_file(), name
@@ -146,10 +154,10 @@ def test_reverse_complement_average_scores_validation_and_tracked_arrays_on_both
     for e in range(2):
         fwd = reference.epoch_predictions["valid"][e]
         assert not np.allclose(result.epoch_predictions["valid"][e], fwd, atol=1e-4)
-    both = train.predict_multitask(result.model, xt, reverse_complement_average=True)
+    both = predict(result.model, xt, reverse_complement_average=True)
     np.testing.assert_allclose(both, result.epoch_predictions["test"][result.best_epoch - 1], atol=1e-6)
-    best = train.predict_multitask(result.model, xv, reverse_complement_average=True)
-    assert np.nanmean(train.masked_bce_per_example(yv, best)) == pytest.approx(
+    best = predict(result.model, xv, reverse_complement_average=True)
+    assert np.nanmean(masked_bce_per_example(yv, best)) == pytest.approx(
         result.history.val_loss[result.best_epoch - 1], rel=1e-6)
     np.testing.assert_allclose(result.history.loss, reference.history.loss[:2], rtol=1e-5)  # training unchanged
     assert json.loads((tmp_path / "state.json").read_text())["settings"]["reverse_complement_average"] is True
@@ -159,8 +167,8 @@ def test_masked_labels_train_each_head_on_its_own_sequences(tmp_path):
     x, y = _data(200, masked=True)
     assert ((y >= 0).sum(axis=1) == 1).all()
     xv, yv = _data(60, seed=5, masked=True)
-    result = train.train_multitask(_gru(), x, y, xv, yv, epochs=2, batch_size=20, learning_rate=0.01,
-                                   checkpoint_dir=tmp_path, verbose=0)
+    result = train_supervised(_gru(), x, y, xv, yv, target="multilabel", epochs=2, batch_size=20, learning_rate=0.01,
+                              checkpoint_dir=tmp_path, verbose=0)
     assert np.isfinite(result.history.val_loss).all() and result.history.val_loss.iloc[-1] < math.log(2) + 0.05
 
 
@@ -228,30 +236,110 @@ def test_bad_arguments_are_clear_errors(tmp_path, bad, match):
                   verbose=0)
     kwargs.update(bad)
     with pytest.raises(ValueError, match=match):
-        train.train_multitask(_model(), **kwargs)
+        train_supervised(_model(), target="multilabel", **kwargs)
 
 
-def test_stack_masked_tasks_gives_one_label_per_sequence_and_caps_by_split():
-    rng = np.random.default_rng(0)
+# --------------------------------------------------------------------------- two inputs, regression; three classes
 
-    def part(n, p):
-        return rng.integers(0, 4, (n, L)).astype(np.uint8), (rng.random(n) < p).astype(np.uint8)
+from tiny_models import (three_class_cnn, three_class_data, two_input_data,  # noqa: E402
+                         two_input_regressor)
 
-    parts = {"a": {"train": part(100, 0.5), "test": part(30, 0.5)},
-             "b": {"train": part(40, 0.25), "test": part(20, 0.5)}}
-    stacked = train.stack_masked_tasks(parts, max_per_task={"train": 60}, seed=1)
-    sizes = stacked.sizes()
-    assert sizes.loc["a", "train_sequences"] == 60 and sizes.loc["b", "train_sequences"] == 40
-    assert sizes.loc["a", "test_sequences"] == 30  # the test split is never capped
-    y, task = stacked.labels["train"], stacked.task["train"]
-    assert y.shape == (100, 2) and ((y >= 0).sum(axis=1) == 1).all()
-    assert (y[np.arange(100), task] >= 0).all()
-    # the kept rows are rows of the original set, with their own labels
-    xa, ya = parts["a"]["train"]
-    kept = stacked.codes["train"][task == 0]
-    index = [int(np.flatnonzero((xa == row).all(axis=1))[0]) for row in kept]
-    np.testing.assert_array_equal(ya[index], y[task == 0, 0])
-    assert abs(y[task == 0, 0].mean() - ya.mean()) < 0.05  # stratified
-    with pytest.raises(ValueError, match="one length"):
-        train.stack_masked_tasks({"a": {"train": part(5, 0.5)},
-                                  "b": {"train": (np.zeros((3, L + 1), np.uint8), np.zeros(3, np.uint8))}})
+
+class _StopAt(keras.callbacks.Callback):
+    """Raises in the middle of epoch ``stop_epoch`` (0-based)."""
+
+    def __init__(self, stop_epoch):
+        super().__init__()
+        self.stop_epoch, self.epoch = stop_epoch, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == self.stop_epoch and batch == 1:
+            raise KeyboardInterrupt("simulated interruption")
+
+
+def _resumes_identically(tmp_path, fit, columns):
+    reference = fit(tmp_path / "reference")
+    with pytest.raises(KeyboardInterrupt):
+        fit(tmp_path / "run", callbacks=[_StopAt(1)])
+    resumed = fit(tmp_path / "run")
+    assert resumed.resumed_from_epoch == 1
+    np.testing.assert_allclose(resumed.history[columns].to_numpy(), reference.history[columns].to_numpy(), rtol=1e-6)
+    assert resumed.best_epoch == reference.best_epoch
+    for a, b in zip(resumed.model.get_weights(), reference.model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    return reference
+
+
+def test_two_input_regression_trains_resumes_and_tracks(tmp_path):
+    x, y = two_input_data(160)
+    xv, yv = two_input_data(60, seed=1)
+
+    def fit(folder, callbacks=()):
+        return train_supervised(two_input_regressor(), x, y, xv, yv, target="regression", epochs=3, batch_size=16,
+                                learning_rate=0.02, checkpoint_dir=folder, seed=3, track={"valid": xv},
+                                monitor="val_pearson_r", mode="max", callbacks=callbacks, verbose=0)
+
+    result = _resumes_identically(tmp_path, fit, ["loss", "val_loss", "val_pearson_r", "val_r2"])
+    h = result.history
+    assert list(h.columns) == ["epoch", "loss", "val_loss", "val_pearson_r", "val_r2", "seconds",
+                               "sequences_per_second"]
+    assert result.best_epoch == int(h.val_pearson_r.idxmax()) + 1
+    assert h.val_pearson_r.max() > 0.5  # the regulator term alone is learnable
+    best = predict(result.model, xv)
+    assert best.shape == (60, 1)
+    np.testing.assert_allclose(best, result.epoch_predictions["valid"][result.best_epoch - 1], atol=1e-5)
+    assert np.mean((best[:, 0] - yv) ** 2) == pytest.approx(h.val_loss[result.best_epoch - 1], rel=1e-5)
+    with pytest.raises(ValueError, match="inputs"):
+        predict(result.model, xv["promoter"])
+
+
+def test_three_class_model_with_class_weights_resumes_identically(tmp_path):
+    x, y = three_class_data(180)
+    xv, yv = three_class_data(60, seed=1)
+
+    def fit(folder, callbacks=()):
+        return train_supervised(three_class_cnn(), x, y, xv, yv, target="multiclass", epochs=3, batch_size=16,
+                                learning_rate=0.02, checkpoint_dir=folder, seed=2, class_weight=True,
+                                monitor="val_balanced_accuracy", mode="max", callbacks=callbacks, verbose=0)
+
+    result = _resumes_identically(tmp_path, fit, ["loss", "val_loss", "val_accuracy", "val_balanced_accuracy"])
+    assert result.best_epoch == int(result.history.val_balanced_accuracy.idxmax()) + 1
+    assert result.history.val_balanced_accuracy.max() > 0.5  # chance is 1/3
+    probs = predict(result.model, xv)
+    assert probs.shape == (60, 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    logits = predict(result.model, xv, output="logit")
+    np.testing.assert_allclose(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), probs, atol=1e-5)
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert len(state["settings"]["class_weight"]) == 3
+
+
+def test_early_stopping_stops_after_patience_and_a_rerun_stops_there_too(tmp_path):
+    x, y = three_class_data(120)
+    xv, yv = three_class_data(40, seed=1)
+
+    def fit():  # an absurd learning rate: validation loss gets worse quickly
+        return train_supervised(three_class_cnn(), x, y, xv, yv, target="multiclass", epochs=8, batch_size=16,
+                                learning_rate=3.0, checkpoint_dir=tmp_path, seed=0, patience=1, verbose=0)
+
+    first = fit()
+    assert first.stopped_early and len(first.history) < 8
+    assert len(first.history) == first.best_epoch + 1
+    again = fit()
+    assert again.stopped_early and len(again.history) == len(first.history)
+
+
+def test_bad_targets_are_clear_errors(tmp_path):
+    x, y = three_class_data(40)
+    with pytest.raises(ValueError, match="integer class labels"):
+        train_supervised(three_class_cnn(), x, y.astype(np.float32), x, y, target="multiclass", epochs=1,
+                         batch_size=8, checkpoint_dir=tmp_path, verbose=0)
+    with pytest.raises(ValueError, match="target must be"):
+        train_supervised(three_class_cnn(), x, y, x, y, target="ordinal", epochs=1, batch_size=8,
+                         checkpoint_dir=tmp_path, verbose=0)
+    with pytest.raises(ValueError, match="class_weight"):
+        train_supervised(three_class_cnn(), x, y, x, y, target="multiclass", epochs=1, batch_size=8,
+                         checkpoint_dir=tmp_path, class_weight=np.ones(2), verbose=0)

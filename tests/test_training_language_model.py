@@ -8,8 +8,10 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from genomenb import encode, train  # noqa: E402
-from genomenb.data import simulate  # noqa: E402
+from genomenb import encode  # noqa: E402
+from genomenb.data.splits import split_genome  # noqa: E402
+from genomenb.training import language_model as lm  # noqa: E402
+from genomenb.data import toy_genomes  # noqa: E402
 from genomenb.models.charlm import CharLMConfig  # noqa: E402
 
 TINY = CharLMConfig(cell="gru", num_layers=1, hidden_size=8, embedding_dim=4)
@@ -25,7 +27,7 @@ def _records(*lengths, seed=0):
 
 
 def test_split_holds_out_the_end_of_every_chromosome():
-    split = train.split_genome(_records(1000, 300))
+    split = split_genome(_records(1000, 300))
     assert split.heldout_start == [900, 270]
     assert [len(p) for p in split.heldout_parts] == [100, 30]
     for chrom, tr, ho in zip(split.chromosomes, split.train_parts, split.heldout_parts):
@@ -34,19 +36,19 @@ def test_split_holds_out_the_end_of_every_chromosome():
 
 
 def test_genome_end_split_takes_the_last_chromosomes():
-    split = train.split_genome(_records(1000, 50), 0.1, how="genome_end")
+    split = split_genome(_records(1000, 50), 0.1, how="genome_end")
     assert split.heldout_start == [945, 0]  # 105 bases: all 50 of chr1 and 55 of chr0
     assert split.heldout_bases == 105
 
 
 def test_split_accepts_fasta_records_and_rejects_bad_fractions():
-    split = train.split_genome([simulate.simulated_repeat_genome(100)])
+    split = split_genome([toy_genomes.simulated_repeat_genome(100)])
     assert split.names == ["simulated_repeat"] and split.chromosomes[0].dtype == np.uint8
     for bad in (0.0, 1.0, -0.5):
         with pytest.raises(ValueError, match="heldout_fraction"):
-            train.split_genome(_records(100), bad)
+            split_genome(_records(100), bad)
     with pytest.raises(ValueError, match="how"):
-        train.split_genome(_records(100), how="random")
+        split_genome(_records(100), how="random")
 
 
 # --------------------------------------------------------------------------- training windows
@@ -56,7 +58,7 @@ def test_windows_are_shifted_pairs_inside_one_part_and_free_of_n():
     parts = [np.full(200, 0, np.uint8), np.full(150, 3, np.uint8)]
     parts[0][:] = np.arange(200) % 4
     parts[1][60] = encode.N_CODE
-    batches = train.WindowBatches(parts, seq_len=10, batch_size=4, epoch=0, seed=0)
+    batches = lm.WindowBatches(parts, seq_len=10, batch_size=4, epoch=0, seed=0)
     xs, ys = zip(*(batches[i] for i in range(len(batches))))
     x, y = np.concatenate(xs), np.concatenate(ys)
     assert x.shape[1] == 10 and x.dtype == np.int32
@@ -70,9 +72,9 @@ def test_windows_are_shifted_pairs_inside_one_part_and_free_of_n():
 
 def test_prebuilt_stream_gives_the_same_windows_as_the_parts():
     parts = [np.arange(300, dtype=np.uint8) % 4, np.full(200, 2, np.uint8)]
-    stream, bounds = train._concatenate(parts)
-    a = train.WindowBatches(parts, 10, 4, epoch=1, seed=2)
-    b = train.WindowBatches.from_stream(stream, bounds, 10, 4, epoch=1, seed=2)
+    stream, bounds = lm._concatenate(parts)
+    a = lm.WindowBatches(parts, 10, 4, epoch=1, seed=2)
+    b = lm.WindowBatches.from_stream(stream, bounds, 10, 4, epoch=1, seed=2)
     assert len(b.stream) == 500
     np.testing.assert_array_equal(a.starts, b.starts)
     # no window straddles the boundary at 300
@@ -81,56 +83,55 @@ def test_prebuilt_stream_gives_the_same_windows_as_the_parts():
 
 def test_window_order_depends_on_seed_and_epoch_only():
     parts = [np.random.default_rng(0).integers(0, 4, 5000).astype(np.uint8)]
-    a = train.WindowBatches(parts, 20, 8, epoch=1, seed=3)
-    b = train.WindowBatches(parts, 20, 8, epoch=1, seed=3)
-    c = train.WindowBatches(parts, 20, 8, epoch=2, seed=3)
+    a = lm.WindowBatches(parts, 20, 8, epoch=1, seed=3)
+    b = lm.WindowBatches(parts, 20, 8, epoch=1, seed=3)
+    c = lm.WindowBatches(parts, 20, 8, epoch=2, seed=3)
     np.testing.assert_array_equal(a.starts, b.starts)
     assert not np.array_equal(a.starts, c.starts)
 
 
 def test_bases_per_epoch_samples_a_subset_and_too_few_windows_fail():
     parts = [np.zeros(10000, np.uint8)]
-    full = train.WindowBatches(parts, 10, 5)
-    sample = train.WindowBatches(parts, 10, 5, bases_per_epoch=1000)
+    full = lm.WindowBatches(parts, 10, 5)
+    sample = lm.WindowBatches(parts, 10, 5, bases_per_epoch=1000)
     assert len(full.starts) >= 995 and len(sample.starts) == 100 and sample.bases == 1000
     with pytest.raises(ValueError, match="windows"):
-        train.WindowBatches([np.zeros(30, np.uint8)], 10, 5)
+        lm.WindowBatches([np.zeros(30, np.uint8)], 10, 5)
 
 
 # --------------------------------------------------------------------------- evaluation
 
 
-class _FixedModel:
-    """Predicts A with probability 0.7 and each other base with 0.1, whatever it reads."""
-
-    def predict_on_batch(self, x):
-        probs = np.full(x.shape + (4,), 0.1)
-        probs[..., 0] = 0.7
-        return probs
+def _fixed_model(seq_len):
+    """A Keras model predicting A with probability 0.7 and each other base with 0.1, whatever it reads."""
+    logits = np.log(np.array([[0.7, 0.1, 0.1, 0.1]] * 5, dtype=np.float32))
+    inputs = keras.Input((seq_len,), dtype="int32")
+    hidden = keras.layers.Embedding(5, 4, embeddings_initializer=keras.initializers.Constant(logits))(inputs)
+    return keras.Model(inputs, keras.layers.Activation("softmax")(hidden))
 
 
 @pytest.mark.parametrize("seq_len, warmup", [(10, 5), (20, 1), (7, 6)])
 def test_every_heldout_base_is_scored_exactly_once(seq_len, warmup):
-    split = train.split_genome(_records(997, 411, seed=4))
+    split = split_genome(_records(997, 411, seed=4))
     heldout = np.concatenate(split.heldout_parts)
     n_a = int((heldout == 0).sum())
     expected = (n_a * -math.log(0.7) + (len(heldout) - n_a) * -math.log(0.1)) / len(heldout)
-    blocks = train.evaluation_blocks(split)
-    got = train.evaluate_cross_entropy(_FixedModel(), split, blocks, seq_len, warmup=warmup, batch_size=16)
-    assert got == pytest.approx(expected, rel=1e-9)
+    blocks = lm.evaluation_blocks(split)
+    got = lm.evaluate_cross_entropy(_fixed_model(seq_len), split, blocks, seq_len, warmup=warmup, batch_size=16)
+    assert got == pytest.approx(expected, rel=1e-6)  # float32 probabilities
 
 
 def test_evaluation_blocks_sample_evenly_inside_the_part():
-    split = train.split_genome(_records(50_000, 20_000))
-    blocks = train.evaluation_blocks(split, 3000, block_len=500)
+    split = split_genome(_records(50_000, 20_000))
+    blocks = lm.evaluation_blocks(split, 3000, block_len=500)
     assert len(blocks) == 6 and ((blocks[:, 2] - blocks[:, 1]) == 500).all()
     for chrom, a, b in blocks:
         assert split.heldout_start[chrom] <= a < b <= len(split.chromosomes[chrom])
     assert set(blocks[:, 0]) == {0, 1}
-    train_blocks = train.evaluation_blocks(split, 3000, part="train", block_len=500, min_context=25)
+    train_blocks = lm.evaluation_blocks(split, 3000, part="train", block_len=500, min_context=25)
     for chrom, a, b in train_blocks:
         assert 25 <= a < b <= split.heldout_start[chrom]
-    whole = train.evaluation_blocks(split)
+    whole = lm.evaluation_blocks(split)
     assert whole.tolist() == [[0, 45000, 50000], [1, 18000, 20000]]
 
 
@@ -138,11 +139,11 @@ def test_evaluation_blocks_sample_evenly_inside_the_part():
 
 
 def _split():
-    return train.split_genome([simulate.simulated_random_genome(4000, seed=1)])
+    return split_genome([toy_genomes.simulated_random_genome(4000, seed=1)])
 
 
 def _config(epochs=3):
-    return train.TrainConfig(seq_len=16, batch_size=8, epochs=epochs, learning_rate=0.01, seed=7)
+    return lm.TrainConfig(seq_len=16, batch_size=8, epochs=epochs, learning_rate=0.01, seed=7)
 
 
 class _Interrupt(keras.callbacks.Callback):
@@ -173,17 +174,17 @@ class _Interrupt(keras.callbacks.Callback):
 def test_interrupted_training_resumes_from_the_last_checkpoint(tmp_path):
     # with dropout, so the random masks must also come out the same after resuming
     split = _split()
-    reference = train.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "uninterrupted", verbose=0)
+    reference = lm.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "uninterrupted", verbose=0)
     assert reference.resumed_from_epoch == 0 and list(reference.history.epoch) == [1, 2, 3]
 
     first = _Interrupt(stop_epoch=1)  # Keras epochs are 0-based: this is the middle of epoch 2
     with pytest.raises(KeyboardInterrupt):
-        train.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "run", callbacks=[first], verbose=0)
+        lm.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "run", callbacks=[first], verbose=0)
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert state["epochs_done"] == 1
 
     second = _Interrupt()
-    resumed = train.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "run", callbacks=[second],
+    resumed = lm.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "run", callbacks=[second],
                                          verbose=0)
     assert resumed.resumed_from_epoch == 1
     for at_resume, after_epoch_1 in zip(second.weights_at_begin, first.weights_after[0]):
@@ -195,32 +196,32 @@ def test_interrupted_training_resumes_from_the_last_checkpoint(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
     # a finished run is loaded, not retrained
-    again = train.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "run", verbose=0)
+    again = lm.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "run", verbose=0)
     assert again.resumed_from_epoch == 3
     np.testing.assert_array_equal(again.history[cols].to_numpy(), resumed.history[cols].to_numpy())
 
 
 def test_same_seed_same_numbers_and_changed_settings_start_afresh(tmp_path):
     split = _split()
-    a = train.train_language_model(split, TINY, _config(1), tmp_path / "a", verbose=0)
-    b = train.train_language_model(split, TINY, _config(1), tmp_path / "b", verbose=0)
+    a = lm.train_language_model(split, TINY, _config(1), tmp_path / "a", verbose=0)
+    b = lm.train_language_model(split, TINY, _config(1), tmp_path / "b", verbose=0)
     np.testing.assert_array_equal(a.history[["loss", "heldout_perplexity"]].to_numpy(),
                                   b.history[["loss", "heldout_perplexity"]].to_numpy())
-    other = train.TrainConfig(seq_len=16, batch_size=8, epochs=1, learning_rate=0.02, seed=7)
-    c = train.train_language_model(split, TINY, other, tmp_path / "a", verbose=0)
+    other = lm.TrainConfig(seq_len=16, batch_size=8, epochs=1, learning_rate=0.02, seed=7)
+    c = lm.train_language_model(split, TINY, other, tmp_path / "a", verbose=0)
     assert c.resumed_from_epoch == 0
     assert c.history.loss[0] != a.history.loss[0]
 
 
 def test_history_csv_and_final_perplexities(tmp_path):
     split = _split()
-    result = train.train_language_model(split, TINY, _config(1), tmp_path, verbose=0)
+    result = lm.train_language_model(split, TINY, _config(1), tmp_path, verbose=0)
     history = (tmp_path / "history.csv").read_text().splitlines()
-    assert history[0].split(",") == train.HISTORY_COLUMNS and len(history) == 2
+    assert history[0].split(",") == lm.HISTORY_COLUMNS and len(history) == 2
     row = result.final
     assert row["train_perplexity"] == pytest.approx(math.exp(row["loss"]))
     assert row["heldout_bits_per_base"] == pytest.approx(math.log2(row["heldout_perplexity"]))
-    final = train.final_perplexities(result, split)
+    final = lm.final_perplexities(result, split)
     assert final["heldout_scored_bases"] == split.heldout_bases
     assert final["train_scored_bases"] >= split.heldout_bases
     # a simulated random genome: nothing to learn, so close to 4 on unseen bases
@@ -231,15 +232,15 @@ def test_history_csv_and_final_perplexities(tmp_path):
                                     {"bases_per_epoch": -1}, {"seq_len": 10, "warmup": 10}])
 def test_bad_train_configs(kwargs):
     with pytest.raises(ValueError):
-        train.TrainConfig(**kwargs)
+        lm.TrainConfig(**kwargs)
 
 
 def test_grid_search_tabulates_each_point(tmp_path):
     split = _split()
     points = [{"cell": "gru", "learning_rate": 0.01}, {"cell": "rnn", "learning_rate": 0.01}]
-    table = train.grid_search(split, points, TINY, _config(1), tmp_path, verbose=0)
+    table = lm.grid_search(split, points, TINY, _config(1), tmp_path, verbose=0)
     assert list(table.cell) == ["gru", "rnn"]
     assert table.heldout_perplexity.between(3.5, 4.5).all()
     assert (tmp_path / "cell-gru_learning_rate-0.01" / "state.json").is_file()
     with pytest.raises(ValueError, match="unknown grid names"):
-        train.grid_search(split, [{"colour": "red"}], TINY, _config(1), tmp_path, verbose=0)
+        lm.grid_search(split, [{"colour": "red"}], TINY, _config(1), tmp_path, verbose=0)

@@ -1,4 +1,4 @@
-"""Whole-genome statistics: sizes, base composition, k-mer spectra, GC skew.
+"""Whole-genome statistics: sizes, base composition, k-mer spectra, RC symmetry, replication landmarks.
 
 All functions work on integer codes (see :mod:`genomenb.encode`) and stream
 over long chromosomes in fixed-size pieces, so a 70 Mb chromosome never needs
@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from genomenb import encode
+from genomenb import encode, kmers
 from genomenb.data.fasta import FastaRecord
 
 __all__ = ["genome_summary", "kmer_spectrum", "reverse_complement_symmetry", "replication_landmarks"]
@@ -56,7 +56,7 @@ def kmer_spectrum(records: Sequence[FastaRecord], k: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        float64, shape ``(4**k,)``, summing to 1; order as :func:`genomenb.encode.kmer_feature_names`.
+        float64, shape ``(4**k,)``, summing to 1; order as :func:`genomenb.kmers.kmer_feature_names`.
     """
     total = np.zeros(4**k, dtype=np.int64)
     for rec in records:
@@ -64,7 +64,7 @@ def kmer_spectrum(records: Sequence[FastaRecord], k: int) -> np.ndarray:
         for start in range(0, max(len(codes) - k + 1, 0), _PIECE):
             piece = codes[start:start + _PIECE + k - 1]
             if len(piece) >= k:
-                total += encode.kmer_counts(piece[None, :], k)[0].astype(np.int64)
+                total += kmers.kmer_counts(piece[None, :], k)[0].astype(np.int64)
     s = total.sum()
     return total / s if s else total.astype(np.float64)
 

@@ -1,0 +1,180 @@
+"""Honest splits of the data: contiguous genome hold-outs and grouped folds.
+
+Genome hold-outs
+    :func:`split_genome` holds out the last ``heldout_fraction`` of every
+    chromosome (or of the genome laid end to end), contiguous, so no held-out
+    base is ever a training target and nearby (correlated) bases do not leak
+    across the split. Chromosomes are kept as ``uint8`` codes
+    (``A=0 C=1 G=2 T=3 N=4``).
+Grouped folds
+    :func:`grouped_folds` splits examples into k folds with scikit-learn's
+    group splitters (``StratifiedGroupKFold`` when class labels are given,
+    else ``GroupKFold``), so every group (a gene family, a sequence-identity
+    cluster, a genome) is on one side only; :func:`check_disjoint_groups`
+    asserts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from genomenb import encode
+
+__all__ = ["GenomeSplit", "split_genome", "grouped_folds", "check_disjoint_groups"]
+
+
+@dataclass
+class GenomeSplit:
+    """A genome as integer codes with a contiguous hold-out at the end of every chromosome.
+
+    Attributes
+    ----------
+    names : list of str
+        Chromosome (record) ids.
+    chromosomes : list of numpy.ndarray
+        ``uint8`` codes of each whole chromosome, shape ``(length,)``.
+    heldout_start : list of int
+        Index of the first held-out base of each chromosome.
+    """
+
+    names: list[str]
+    chromosomes: list[np.ndarray]
+    heldout_start: list[int]
+
+    @property
+    def train_parts(self) -> list[np.ndarray]:
+        """Views of the training part of every chromosome (no copy)."""
+        return [c[:s] for c, s in zip(self.chromosomes, self.heldout_start)]
+
+    @property
+    def heldout_parts(self) -> list[np.ndarray]:
+        """Views of the held-out part of every chromosome (no copy)."""
+        return [c[s:] for c, s in zip(self.chromosomes, self.heldout_start)]
+
+    @property
+    def train_bases(self) -> int:
+        return int(sum(self.heldout_start))
+
+    @property
+    def heldout_bases(self) -> int:
+        return int(sum(len(c) - s for c, s in zip(self.chromosomes, self.heldout_start)))
+
+    def summary(self) -> pd.DataFrame:
+        """One row per chromosome: length, training bases, held-out bases and their GC."""
+        rows = []
+        for name, chrom, start in zip(self.names, self.chromosomes, self.heldout_start):
+            rows.append({"record": name, "length_bp": len(chrom), "train_bp": start,
+                         "heldout_bp": len(chrom) - start,
+                         "train_gc": encode.gc_content(chrom[:start]) if start else float("nan"),
+                         "heldout_gc": encode.gc_content(chrom[start:])})
+        return pd.DataFrame(rows)
+
+
+def split_genome(records: Sequence, heldout_fraction: float = 0.1, *,
+                 how: str = "per_chromosome") -> GenomeSplit:
+    """Hold out the last ``heldout_fraction`` of every chromosome (or of the whole genome).
+
+    Parameters
+    ----------
+    records : sequence of FastaRecord or of (name, codes) pairs
+        The chromosomes, e.g. from :func:`genomenb.data.load_genome` or
+        :mod:`genomenb.data.toy_genomes`.
+    heldout_fraction : float, default 0.1
+        Fraction of each chromosome, taken from its end, that is held out
+        (``0 < heldout_fraction < 1``).
+    how : {"per_chromosome", "genome_end"}
+        ``"per_chromosome"`` (default): the end of every chromosome is held
+        out, so every chromosome (and each kind of chromosome end) is in both
+        parts. ``"genome_end"``: the chromosomes are laid end to end in file
+        order and the last ``heldout_fraction`` of that is held out (for a
+        multi-chromosome genome, the end of the last chromosome(s) only).
+        Both are identical for a one-chromosome genome.
+
+    Returns
+    -------
+    GenomeSplit
+    """
+    if not 0.0 < heldout_fraction < 1.0:
+        raise ValueError(f"heldout_fraction must be between 0 and 1, got {heldout_fraction}")
+    if len(records) == 0:
+        raise ValueError("split_genome needs at least one chromosome")
+    if how not in ("per_chromosome", "genome_end"):
+        raise ValueError(f"how must be 'per_chromosome' or 'genome_end', got {how!r}")
+    names, chroms, starts = [], [], []
+    for rec in records:
+        if isinstance(rec, tuple):
+            name, seq = rec
+        else:
+            name, seq = rec.id, rec.sequence
+        codes = encode.to_codes(seq)
+        if codes.ndim != 1 or len(codes) < 2:
+            raise ValueError(f"chromosome {name!r} must be one sequence of at least 2 bases")
+        names.append(str(name))
+        chroms.append(codes)
+        starts.append(len(codes) - max(1, int(round(len(codes) * heldout_fraction))))
+    if how == "genome_end":
+        remaining = max(1, int(round(sum(len(c) for c in chroms) * heldout_fraction)))
+        starts = [len(c) for c in chroms]
+        for i in range(len(chroms) - 1, -1, -1):  # take the held-out bases from the end backwards
+            take = min(remaining, len(chroms[i]))
+            starts[i] = len(chroms[i]) - take
+            remaining -= take
+            if remaining == 0:
+                break
+    return GenomeSplit(names, chroms, starts)
+
+
+def grouped_folds(groups: Sequence, n_splits: int = 5, *, labels: np.ndarray | None = None,
+                  seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """k folds of example indices in which no group is on both sides.
+
+    Parameters
+    ----------
+    groups : sequence
+        One group id per example (any hashable values).
+    n_splits : int, default 5
+    labels : numpy.ndarray, optional
+        Class labels ``(N,)``: folds are then stratified (each keeps the class
+        proportions as well as groups allow), with scikit-learn's
+        ``StratifiedGroupKFold`` shuffled by ``seed``; without labels,
+        ``GroupKFold`` (deterministic, balanced fold sizes).
+    seed : int, default 0
+
+    Returns
+    -------
+    list of (train_indices, test_indices)
+        ``int64`` arrays; every example is in exactly one test fold.
+    """
+    from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
+
+    groups = np.asarray(groups)
+    n_groups = len(np.unique(groups))
+    if isinstance(n_splits, bool) or int(n_splits) < 2:
+        raise ValueError(f"n_splits must be an int >= 2, got {n_splits!r}")
+    if n_groups < n_splits:
+        raise ValueError(f"{n_groups} groups cannot fill {n_splits} folds")
+    index = np.zeros(len(groups))
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (len(groups),):
+            raise ValueError(f"labels must be (N,) like groups, got {labels.shape}")
+        splitter = StratifiedGroupKFold(n_splits=int(n_splits), shuffle=True, random_state=seed)
+        folds = splitter.split(index, labels, groups)
+    else:
+        folds = GroupKFold(n_splits=int(n_splits)).split(index, groups=groups)
+    out = [(np.sort(tr).astype(np.int64), np.sort(te).astype(np.int64)) for tr, te in folds]
+    check_disjoint_groups(groups, out)
+    return out
+
+
+def check_disjoint_groups(groups: Sequence, folds: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
+    """Raise ``ValueError`` if any group has examples on both sides of a fold."""
+    groups = np.asarray(groups)
+    for k, (train, test) in enumerate(folds):
+        shared = np.intersect1d(groups[train], groups[test])
+        if shared.size:
+            raise ValueError(f"fold {k}: {shared.size} groups on both sides, e.g. {shared[:3].tolist()}")

@@ -1,0 +1,266 @@
+"""The one batched forward pass of the package: every prediction goes through :func:`predict`.
+
+Training (validation scores, tracked predictions, language-model evaluation),
+evaluation and interpretation (in-silico mutagenesis, prefix scores, filter
+activations) all call :func:`predict`, so batching, padding, encoding and
+strand averaging are written once.
+
+Inputs
+    ``x`` is one array or a mapping of input name -> array (a model with
+    several inputs, e.g. a promoter sequence and a regulator-expression
+    vector). Every array is fed batch by batch; a ``uint8`` / integer array of
+    codes ``(N, L)`` (``A=0 C=1 G=2 T=3 N=4``, :mod:`genomenb.encode`) is
+    one-hot encoded per batch when the model's input expects ``(L, 4)``, and
+    fed as it is when the model expects integer tokens (a language model, an
+    embedding layer). Only the current batch is ever one-hot encoded, so
+    memory is bounded by the batch.
+Batches
+    A shorter last batch is padded (codes with ``N``, anything else with
+    zeros) up to the next power of two, at most ``batch_size``: a model is
+    compiled for a handful of shapes instead of one per call. Padding rows
+    are dropped from the result.
+Outputs
+    ``output="model"`` returns what the model returns. ``"logit"`` returns
+    the score before a final sigmoid or softmax (:func:`scoring_model`:
+    a copy of the model with a linear last activation and the same weights);
+    the logit does not saturate, which is what attribution methods need.
+    ``"probability"`` is the model's own output (an error if the last
+    activation is not a sigmoid or softmax).
+Strands
+    ``reverse_complement_average=True`` averages each row's output over the
+    sequence and its reverse complement (every one-hot sequence input is
+    reverse-complemented; other inputs are unchanged).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Mapping, Union
+
+import keras
+import numpy as np
+
+from genomenb import encode
+
+__all__ = ["Inputs", "OUTPUTS", "predict", "scoring_model", "input_specs", "prepare_batch", "n_rows",
+           "take_rows", "check_codes"]
+
+#: One array, or a mapping of model input name -> array (all with the same number of rows).
+Inputs = Union[np.ndarray, Mapping[str, np.ndarray]]
+OUTPUTS = ("model", "logit", "probability")
+_SQUASHING = ("sigmoid", "softmax")
+
+# Linear-output copies of models, kept while the model lives (weights re-synced on every use).
+_LOGIT_COPIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+# --------------------------------------------------------------------------- checks and input plumbing
+
+
+def check_codes(x: np.ndarray, name: str, *, ndim: int = 2) -> np.ndarray:
+    """``x`` as ``uint8`` integer codes 0..4 of ``ndim`` dimensions, or a ``ValueError`` naming ``name``."""
+    arr = np.asarray(x)
+    if arr.ndim != ndim or arr.dtype.kind not in "iu":
+        raise ValueError(f"{name} must be integer codes of {ndim} dimensions, got {arr.dtype} {arr.shape}")
+    if arr.size and (arr.min() < 0 or arr.max() > encode.N_CODE):
+        raise ValueError(f"{name} must hold codes 0..4 (A, C, G, T, N), found values "
+                         f"{int(arr.min())}..{int(arr.max())}")
+    return arr.astype(np.uint8, copy=False)
+
+
+def input_specs(model: keras.Model) -> dict[str, tuple]:
+    """Input name -> expected shape (without the batch axis), in the model's input order."""
+    inputs = getattr(model, "inputs", None) or []
+    if not inputs:
+        shape = tuple(model.input_shape[1:])
+        return {"input": shape}
+    return {t.name: tuple(t.shape[1:]) for t in inputs}
+
+
+def _as_dict(model: keras.Model, x: Inputs) -> dict[str, np.ndarray]:
+    specs = input_specs(model)
+    if isinstance(x, Mapping):
+        missing = set(specs) - set(x)
+        extra = set(x) - set(specs)
+        if len(specs) > 1 and (missing or extra):
+            raise ValueError(f"the model's inputs are {sorted(specs)}; got {sorted(x)}")
+        if len(specs) == 1 and len(x) == 1:
+            return {next(iter(specs)): np.asarray(next(iter(x.values())))}
+        return {name: np.asarray(x[name]) for name in specs}
+    if len(specs) != 1:
+        raise ValueError(f"the model has {len(specs)} inputs {sorted(specs)}: pass a dict of arrays")
+    return {next(iter(specs)): np.asarray(x)}
+
+
+def n_rows(x: Inputs) -> int:
+    """Number of rows (examples) of one array or of a mapping of arrays (which must agree)."""
+    if isinstance(x, Mapping):
+        sizes = {name: len(a) for name, a in x.items()}
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"inputs disagree in their number of rows: {sizes}")
+        return next(iter(sizes.values())) if sizes else 0
+    return len(x)
+
+
+def take_rows(x: Inputs, rows) -> Inputs:
+    """The given rows (an index array or slice) of one array or of every array of a mapping."""
+    if isinstance(x, Mapping):
+        return {name: a[rows] for name, a in x.items()}
+    return x[rows]
+
+
+def _needs_one_hot(array: np.ndarray, shape: tuple) -> bool:
+    return array.ndim == 2 and array.dtype.kind in "iu" and len(shape) == 2 and shape[-1] == 4
+
+
+def prepare_batch(model: keras.Model, x: Inputs, *, reverse_complement: bool = False):
+    """What ``model`` is fed for a batch of ``x``: one-hot where it expects ``(L, 4)`` and gets codes.
+
+    Returns one array for a single-input model, else a dict keyed by input name.
+    With ``reverse_complement`` every one-hot sequence input is given as its
+    reverse complement.
+    """
+    specs = input_specs(model)
+    arrays = _as_dict(model, x)
+    fed = {}
+    for name, array in arrays.items():
+        shape = specs[name]
+        if _needs_one_hot(array, shape):
+            codes = check_codes(array, f"input {name!r}")
+            fed[name] = encode.one_hot(encode.reverse_complement(codes) if reverse_complement else codes)
+        elif array.ndim == 3 and array.shape[-1] == 4 and array.dtype.kind == "f":
+            fed[name] = (encode.reverse_complement_one_hot(array) if reverse_complement
+                         else array).astype(np.float32, copy=False)
+        else:
+            fed[name] = array
+        got = fed[name].shape[1:]
+        if len(got) != len(shape) or any(e is not None and e != g for e, g in zip(shape, got)):
+            raise ValueError(f"input {name!r} expects rows of shape {shape}"
+                             f"{' (one-hot, or give integer codes (N, L))' if shape[-1:] == (4,) else ''}; "
+                             f"got {array.dtype} {array.shape}")
+    return next(iter(fed.values())) if len(fed) == 1 else fed
+
+
+def _pad(array: np.ndarray, rows: int) -> np.ndarray:
+    if array.shape[0] == rows:
+        return array
+    fill = encode.N_CODE if array.dtype == np.uint8 and array.ndim == 2 else 0
+    pad = np.full((rows - array.shape[0],) + array.shape[1:], fill, dtype=array.dtype)
+    return np.concatenate([array, pad])
+
+
+def _bucket(n: int, batch_size: int) -> int:
+    """Rows of a batch holding ``n`` rows: ``batch_size``, or the next power of two below it."""
+    return batch_size if n >= batch_size else min(batch_size, 1 << max(0, int(n - 1).bit_length()))
+
+
+# --------------------------------------------------------------------------- which output
+
+
+def _activation_name(layer) -> str:
+    act = getattr(layer, "activation", None)
+    return "linear" if act is None else getattr(act, "__name__", str(act))
+
+
+def _output_layer(model: keras.Model):
+    """The layer producing the model's output (the last layer of a functional/sequential model)."""
+    return model.layers[-1]
+
+
+def scoring_model(model: keras.Model, output: str = "logit") -> keras.Model:
+    """The model whose outputs are the requested scores.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional or sequential model (any genomenb model).
+    output : {"model", "logit", "probability"}
+        ``"model"``: ``model`` itself. ``"probability"``: ``model`` itself,
+        which must end in a sigmoid or softmax. ``"logit"``: when the last
+        layer squashes with a sigmoid or softmax, a copy of the model with
+        that activation made linear and the same weights (re-copied on every
+        call, so a model trained further is followed); a model with a linear
+        (regression) head is its own logit.
+
+    Returns
+    -------
+    keras.Model
+    """
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
+    last = _output_layer(model)
+    squashed = _activation_name(last) in _SQUASHING
+    if output == "model":
+        return model
+    if output == "probability":
+        if not squashed:
+            raise ValueError(f"the model's last layer {last.name!r} has activation {_activation_name(last)!r}, "
+                             "not a sigmoid or softmax: its outputs are no probabilities (use output='model')")
+        return model
+    if not squashed:
+        return model
+    copy = _LOGIT_COPIES.get(model)
+    if copy is None:
+        config = model.get_config()
+        for layer_config in config["layers"]:
+            if layer_config.get("config", {}).get("name") == last.name:
+                layer_config["config"]["activation"] = "linear"
+                break
+        else:
+            raise ValueError(f"cannot find the output layer {last.name!r} in the model's configuration")
+        copy = model.__class__.from_config(config)
+        _LOGIT_COPIES[model] = copy
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+# --------------------------------------------------------------------------- the forward pass
+
+
+def predict(model: keras.Model, x: Inputs, *, batch_size: int = 256, output: str = "model",
+            reverse_complement_average: bool = False) -> np.ndarray:
+    """Outputs of ``model`` for every row of ``x``, in batches.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any genomenb model (one input, or several named inputs).
+    x : numpy.ndarray or mapping of str to numpy.ndarray
+        One array, or input name -> array. Integer codes ``(N, L)`` are one-hot
+        encoded per batch where the model expects ``(L, 4)``; other arrays are
+        fed as they are.
+    batch_size : int, default 256
+        Rows per forward pass (the last batch is padded to the next power of two).
+    output : {"model", "logit", "probability"}, default "model"
+        See :func:`scoring_model`.
+    reverse_complement_average : bool, default False
+        Average each row's output with that of its reverse complement.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float32`` ``(N, ...)``: the model's output shape per row.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    scorer = scoring_model(model, output)
+    arrays = _as_dict(scorer, x)
+    n = n_rows(arrays)
+    out_shape = tuple(int(d) for d in scorer.output_shape[1:] if d is not None)
+    if n == 0:
+        return np.zeros((0,) + out_shape, dtype=np.float32)
+    size = int(batch_size)
+    out = None
+    strands = (False, True) if reverse_complement_average else (False,)
+    for rc in strands:
+        for lo in range(0, n, size):
+            hi = min(lo + size, n)
+            batch = {name: _pad(a[lo:hi], _bucket(hi - lo, size)) for name, a in arrays.items()}
+            y = scorer.predict_on_batch(prepare_batch(scorer, batch, reverse_complement=rc))
+            y = np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float32)[:hi - lo]
+            if out is None:
+                out = np.zeros((n,) + y.shape[1:], dtype=np.float32)
+            out[lo:hi] += y
+    if reverse_complement_average:
+        out *= 0.5
+    return out
