@@ -73,9 +73,10 @@ def main(argv: list[str] | None = None) -> dict:
           f"({per_eval:.2f} s each); {rep.message}")
 
     # scikit-learn, one task at a time, on the same standardised features
+    import warnings
+
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
-    import warnings
 
     mean, std = x_train.mean(axis=0), x_train.std(axis=0)
     std[std == 0] = 1.0

@@ -186,7 +186,8 @@ _FALSE = {"false", "0", "no", "off"}
 
 def _coerce(name: str, type_name: str, value: Any, *, where: str = "") -> Any:
     """Convert ``value`` (a literal or a command-line string) to the declared type."""
-    target = PARAMETER_TYPES[type_name]
+    if type_name not in PARAMETER_TYPES:
+        raise ParameterError(f"parameter {name!r} has unsupported type {type_name!r}")
     prefix = f"{where}: " if where else ""
     err = ParameterError(f"{prefix}parameter {name!r} expects {type_name}, got {value!r}")
     if type_name == "bool":

@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from genomenb.data import DataError
+from genomenb.data import DataError, matlab
 from genomenb.data import deepsea as ds
-from genomenb.data import matlab
 
 WINDOW = 1000
 

@@ -15,12 +15,10 @@ from interpret_models import (  # noqa: E402
     two_input_model,
 )
 
-from genomenb import interpret  # noqa: E402
 from genomenb.encode import one_hot  # noqa: E402
+from genomenb.interpret import attribution, grading  # noqa: E402
 from genomenb.models.multitask import build_bigru_multitask  # noqa: E402
 from genomenb.predict import predict, scoring_model  # noqa: E402
-
-attribution = interpret.attribution
 
 
 @pytest.mark.parametrize("family", ["cnn", "bigru"])
@@ -137,16 +135,16 @@ def test_attributions_rank_a_planted_motif_above_the_rest():
     codes, sites = planted_sequences()
     scores = attribution.attribution_scores(model, one_hot(codes), 0)
     assert set(scores) == set(attribution.ATTRIBUTION_METHODS)
-    mask = interpret.grading.planted_site_mask(sites, codes.shape[1])
+    mask = grading.planted_site_mask(sites, codes.shape[1])
     assert mask.sum() == 8 * len(codes)
-    per_sequence = interpret.grading.rank_planted_positions(scores, mask)
-    summary = interpret.grading.summarize_ranking(per_sequence)
+    per_sequence = grading.rank_planted_positions(scores, mask)
+    summary = grading.summarize_ranking(per_sequence)
     assert summary.loc["saliency", "mean_auroc"] == 1.0  # only the best window passes the max-pooling
     assert summary.loc["ism", "mean_auroc"] > 0.95
     assert abs(summary.loc["random", "mean_auroc"] - 0.5) < 0.15
     assert summary.index[0] in ("saliency", "ism", "gradient", "temporal")
     # the saliency at the sites, aligned on the motif's strand, reads like the motif
-    pattern = interpret.grading.aligned_site_attributions(attribution.saliency(model, one_hot(codes), 0), sites)
+    pattern = grading.aligned_site_attributions(attribution.saliency(model, one_hot(codes), 0), sites)
     assert (pattern.argmax(axis=1) == CONSENSUS).all()
 
 

@@ -7,12 +7,10 @@ keras = pytest.importorskip("keras")
 
 from interpret_models import planted_sequences, scanner_model, small_cnn, two_input_data, two_input_model  # noqa: E402
 
-from genomenb import interpret  # noqa: E402
 from genomenb.encode import one_hot  # noqa: E402
+from genomenb.interpret import perturbation  # noqa: E402
 from genomenb.models.multitask import build_bigru_multitask  # noqa: E402
 from genomenb.predict import predict  # noqa: E402
-
-perturbation = interpret.perturbation
 
 
 def picked(model, x, task, output="logit"):

@@ -2,8 +2,7 @@ import h5py
 import numpy as np
 import pytest
 
-from genomenb.data import DataError
-from genomenb.data import tfbs
+from genomenb.data import DataError, tfbs
 from genomenb.data.tfbs import crop_center, list_sets, load_tfbs, split_indices
 
 

@@ -9,10 +9,10 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from genomenb import encode  # noqa: E402
-from genomenb.data.splits import split_genome  # noqa: E402
-from genomenb.training import language_model as lm  # noqa: E402
 from genomenb.data import toy_genomes  # noqa: E402
+from genomenb.data.splits import split_genome  # noqa: E402
 from genomenb.models.charlm import CharLMConfig  # noqa: E402
+from genomenb.training import language_model as lm  # noqa: E402
 
 TINY = CharLMConfig(cell="gru", num_layers=1, hidden_size=8, embedding_dim=4)
 TINY_DROPOUT = CharLMConfig(cell="gru", num_layers=1, hidden_size=8, embedding_dim=4, dropout=0.2)

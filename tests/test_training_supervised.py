@@ -12,11 +12,11 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from genomenb import encode  # noqa: E402
+from genomenb.models.multitask import build_bigru_multitask, build_deepsea_cnn  # noqa: E402
 from genomenb.predict import predict  # noqa: E402
 from genomenb.training import train_supervised  # noqa: E402
 from genomenb.training.batches import ArrayBatches  # noqa: E402
 from genomenb.training.targets import masked_bce_per_example  # noqa: E402
-from genomenb.models.multitask import build_bigru_multitask, build_deepsea_cnn  # noqa: E402
 
 L, T = 24, 3
 
@@ -241,8 +241,7 @@ def test_bad_arguments_are_clear_errors(tmp_path, bad, match):
 
 # --------------------------------------------------------------------------- two inputs, regression; three classes
 
-from tiny_models import (three_class_cnn, three_class_data, two_input_data,  # noqa: E402
-                         two_input_regressor)
+from tiny_models import three_class_cnn, three_class_data, two_input_data, two_input_regressor  # noqa: E402
 
 
 class _StopAt(keras.callbacks.Callback):

@@ -1,8 +1,11 @@
 """What a sequence model looks at: attribution maps, perturbations, optimized inputs and filter motifs.
 
-One module per verb; callers import the package and name the module,
-``from genomenb import interpret`` then ``interpret.attribution.saliency(...)``
-(every submodule is imported here, nothing is re-exported flat).
+One module per verb. Callers import the module they use,
+``from genomenb.interpret import attribution`` then ``attribution.saliency(...)``;
+every submodule is imported here, so with the package at hand
+(``from genomenb import interpret``, as the notebooks do)
+``interpret.attribution.saliency(...)`` is the same function. No function is
+re-exported flat.
 
 =================================================  ===========================================================
 module                                             what it does

@@ -24,8 +24,6 @@ score (``"logit"``, ``"probability"`` or the model's own ``"model"``, see
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import keras
 import numpy as np
 

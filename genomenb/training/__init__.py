@@ -22,8 +22,14 @@ Modules
 """
 
 from genomenb.training.crossval import CrossValidation, cross_validate, select_models
-from genomenb.training.language_model import (TrainConfig, evaluate_cross_entropy, evaluation_blocks,
-                                              final_perplexities, grid_search, train_language_model)
+from genomenb.training.language_model import (
+                                              TrainConfig,
+                                              evaluate_cross_entropy,
+                                              evaluation_blocks,
+                                              final_perplexities,
+                                              grid_search,
+                                              train_language_model,
+)
 from genomenb.training.loop import TrainResult, run_epochs
 from genomenb.training.supervised import class_weights, train_supervised
 

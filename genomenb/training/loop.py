@@ -277,7 +277,7 @@ def run_epochs(model: keras.Model, *, epochs: int, seed: int, checkpoint: EpochC
     else:
         final_model = trained
     completed = len(rows)
-    epoch_predictions = {name: np.stack([ckpt.load_array(f"predictions_{name}_epoch{e}") for e in range(1, completed + 1)])
-                         for name in tracked}
+    epoch_predictions = {name: np.stack([ckpt.load_array(f"predictions_{name}_epoch{e}")
+                                         for e in range(1, completed + 1)]) for name in tracked}
     return TrainResult(final_model, history, best_epoch, ckpt.folder, epoch_predictions, resumed_from_epoch=done,
                        stopped_early=stopped, config=dict(state or {}))

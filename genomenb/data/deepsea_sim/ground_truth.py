@@ -90,8 +90,9 @@ def _write_ground_truth(path: Path, config: SimConfig, grammar: Grammar, planted
             g_rows, g_motif = np.nonzero((h[lo:hi] > 0) & ~is_planted)
             order_p = np.lexsort((planted["start"][sel], p_rows))
 
-            def both(key: str, scanned: np.ndarray, dtype) -> np.ndarray:
-                return np.concatenate([planted[key][sel][order_p], scanned[lo:hi][g_rows, g_motif]]).astype(dtype)
+            def both(key: str, scanned: np.ndarray, dtype) -> np.ndarray:  # called in this iteration only
+                return np.concatenate([planted[key][sel][order_p],  # noqa: B023
+                                       scanned[lo:hi][g_rows, g_motif]]).astype(dtype)  # noqa: B023
 
             rows = np.concatenate([p_rows[order_p], g_rows]).astype(np.int32)
             motif = np.concatenate([p_motif[order_p], g_motif]).astype(np.int16)
