@@ -1,11 +1,15 @@
 """The JAX and PyTorch gradient adapters give the same attribution maps as TensorFlow on the same weights.
 
 Keras picks its backend once per process, so every backend runs in its own
-subprocess with ``KERAS_BACKEND`` set. The TensorFlow run builds two small
-models (a DeepSEA-style CNN and a bidirectional GRU), saves their weights to
-``.weights.h5`` files, and every backend (TensorFlow included) loads those
-weights into the same architectures and writes its maps to an ``.npz`` file.
-A backend whose package is not installed is skipped with the reason.
+subprocess with ``KERAS_BACKEND`` set. The TensorFlow run builds three small
+models (a DeepSEA-style CNN, a bidirectional GRU, and a two-input model: a
+one-hot promoter through Conv1D beside a regulator vector, one regression
+output), saves their weights to ``.weights.h5`` files, and every backend
+(TensorFlow included) loads those weights into the same architectures and
+writes its maps to an ``.npz`` file. The two-input maps differentiate the
+promoter only, the regulators held fixed (a dict input to
+:func:`genomenb.backend.output_gradients` with ``wrt``). A backend whose
+package is not installed is skipped with the reason.
 """
 
 import importlib.util
@@ -13,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,14 +26,19 @@ SCRIPT = r"""
 import json, sys
 import numpy as np
 import keras
-from genomenb import interpret
+from genomenb.interpret import attribution, motifs, optimization, perturbation
 from genomenb.encode import one_hot
 from genomenb.models.multitask import build_bigru_multitask, build_deepsea_cnn
+from genomenb.predict import predict
 
 folder, create = sys.argv[1], sys.argv[2] == "create"
+sys.path.insert(0, sys.argv[3])  # the tests folder: the shared two-input model
+from interpret_models import two_input_data, two_input_model
+
 models = {
     "cnn": build_deepsea_cnn(24, 3, filters=(6, 5, 4), kernel=5, pool=2, dense_units=8, padding="same"),
     "bigru": build_bigru_multitask(24, 3, units=5, n_layers=1),
+    "two_input": two_input_model(20, 3),
 }
 for name, model in models.items():
     path = f"{folder}/{name}.weights.h5"
@@ -44,25 +54,38 @@ codes[0, 3] = 4  # an N
 x = one_hot(codes)
 tasks = np.array([0, 1, 2, 0, 1])
 maps = {}
-for name, model in models.items():
-    maps[f"{name}_probability"] = interpret.predict_scores(model, x, output="probability")
-    maps[f"{name}_saliency"] = interpret.saliency(model, x, tasks)
-    maps[f"{name}_gradient_probability"] = interpret.input_gradients(model, x, tasks, output="probability")
-    maps[f"{name}_ism"] = interpret.in_silico_mutagenesis(model, x, tasks)
-    maps[f"{name}_temporal"] = interpret.temporal_scores(model, x, tasks, step=4)[0]
-    maps[f"{name}_optimized"] = interpret.class_optimization(model, 1, steps=5, n_starts=2).input
-maps["cnn_filters"] = interpret.filter_pwms(models["cnn"], x).counts
+for name in ("cnn", "bigru"):
+    model = models[name]
+    maps[f"{name}_probability"] = predict(model, x, output="probability")
+    maps[f"{name}_saliency"] = attribution.saliency(model, x, tasks)
+    maps[f"{name}_gradient_probability"] = attribution.input_gradients(model, x, tasks, output="probability")
+    maps[f"{name}_ism"] = perturbation.in_silico_mutagenesis(model, x, tasks)
+    maps[f"{name}_temporal"] = perturbation.temporal_scores(model, x, tasks, step=4)[0]
+    maps[f"{name}_optimized"] = optimization.class_optimization(model, 1, steps=5, n_starts=2).input
+maps["cnn_filters"] = motifs.filter_pwms(models["cnn"], x).counts
+maps["cnn_knockout"] = perturbation.filter_knockout(models["cnn"], x, filters=[0, (1, 2)], task=tasks)
+two_codes, levels = two_input_data(n=5, length=20, regulators=3, seed=4)
+inputs = {"promoter": one_hot(two_codes), "regulators": levels}
+two = models["two_input"]
+maps["two_input_output"] = predict(two, inputs)
+maps["two_input_saliency"] = attribution.saliency(two, inputs, 0)
+maps["two_input_gradient"] = attribution.input_gradients(two, inputs, 0, sequence_input="promoter")
+maps["two_input_ism"] = perturbation.in_silico_mutagenesis(two, inputs, 0)
+maps["two_input_knockout"] = perturbation.filter_knockout(two, inputs, "conv", mode="activation", task=0)
+maps["two_input_optimized"] = optimization.class_optimization(two, 0, steps=5, n_starts=2,
+                                                              context={"regulators": levels[0]}).input
 np.savez(f"{folder}/{keras.backend.backend()}.npz", **maps)
 print("RESULT " + json.dumps({"backend": keras.backend.backend()}))
 """
 
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+TESTS = Path(__file__).resolve().parent
 
 
 def _run(backend: str, folder, create: bool) -> dict:
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(folder), "create" if create else "load"], env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(folder), "create" if create else "load", str(TESTS)],
+                          env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
     assert json.loads(line[len("RESULT "):])["backend"] == backend

@@ -4,26 +4,12 @@ import h5py
 import numpy as np
 import pytest
 import scipy.io
+from deepsea_files import WINDOW  # noqa: E402
+from deepsea_files import random_split as _random_split
+from deepsea_files import write_v5 as _write_v5
 
 from genomenb.data import DataError, matlab
 from genomenb.data import deepsea as ds
-
-WINDOW = 1000
-
-
-def _random_split(n, seed, n_rate=0.0):
-    rng = np.random.default_rng(seed)
-    codes = rng.integers(0, 4, size=(n, WINDOW), dtype=np.uint8)
-    if n_rate:
-        codes[rng.random(codes.shape) < n_rate] = 4
-    labels = (rng.random((n, ds.N_LABELS)) < 0.05).astype(np.uint8)
-    return codes, labels
-
-
-def _write_v5(path, split, codes, labels, *, compress=False, dtype=np.uint8):
-    x_key, y_key = ds.SPLIT_KEYS[split]
-    scipy.io.savemat(path, {x_key: ds.codes_to_deepsea_onehot(codes).astype(dtype), y_key: labels.astype(dtype)},
-                     do_compression=compress)
 
 
 def test_writers_round_trip_with_matlab_headers(tmp_path):

@@ -278,26 +278,6 @@ def _scoring_windows(split: GenomeSplit, blocks: np.ndarray, seq_len: int, warmu
     return np.concatenate(starts), np.concatenate(n_scored)
 
 
-def _scoring_windows(split: GenomeSplit, blocks: np.ndarray, seq_len: int, warmup: int):
-    """Window starts (in a concatenated genome) and the range of targets each one scores.
-
-    Window ``w`` reads ``seq_len + 1`` bases from ``starts[w]``; its targets
-    ``warmup - 1 .. warmup - 2 + n_scored[w]`` are scored, so each block base
-    is scored once, with at least ``warmup`` bases of context.
-    """
-    stride = seq_len - warmup + 1
-    offsets = np.zeros(len(split.chromosomes), dtype=np.int64)
-    np.cumsum([len(c) for c in split.chromosomes[:-1]], out=offsets[1:])
-    starts, n_scored = [], []
-    for chrom, a, b in blocks:
-        if a < warmup:
-            raise ValueError(f"block starts at {a}, before {warmup} bases of context are available")
-        first = np.arange(a, b, stride, dtype=np.int64)  # first scored position of each window
-        starts.append(offsets[chrom] + first - warmup)
-        n_scored.append(np.minimum(stride, b - first))
-    return np.concatenate(starts), np.concatenate(n_scored)
-
-
 def evaluate_cross_entropy(model: keras.Model, split: GenomeSplit, blocks: np.ndarray, seq_len: int, *,
                            warmup: int | None = None, batch_size: int = 256,
                            genome: np.ndarray | None = None) -> float:
