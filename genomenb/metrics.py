@@ -387,6 +387,31 @@ def scores_at_epochs(scores: np.ndarray, epochs: np.ndarray) -> np.ndarray:
     return np.take_along_axis(arr, idx[None, None, :], axis=0)[0]
 
 
+__all__ += ["column_medians"]
+
+
+def column_medians(table, mask: np.ndarray | None = None,
+                   columns: tuple[str, ...] = ("auroc", "aupr", "f1", "f1_default")) -> dict[str, float]:
+    """Median of each score column of a per-task report over the chosen tasks, NaN skipped.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per task, e.g. :func:`per_task_report`.
+    mask : numpy.ndarray of bool, optional
+        ``(T,)`` tasks included, by position (default: all).
+    columns : tuple of str
+        The score columns.
+
+    Returns
+    -------
+    dict
+        Column -> median (NaN when no task has a score).
+    """
+    rows = slice(None) if mask is None else np.asarray(mask, dtype=bool)
+    return {col: float(np.nanmedian(table[col].to_numpy(dtype=np.float64)[rows])) for col in columns}
+
+
 def compare_to_baseline(scores: Mapping[str, np.ndarray], baseline: np.ndarray,
                         eligible: np.ndarray | None = None):
     """Win rate and mean difference of several models against one baseline, task by task.

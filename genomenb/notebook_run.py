@@ -7,6 +7,11 @@ A notebook calls :func:`start_run` right after its parameters cell::
     run.save_figure(fig, "gc_skew")
     run.write_metrics({"ecoli_gc": 0.5079})
 
+and keeps its cells short with the helpers below: :func:`banner` (which data a
+run uses, said loudly), :func:`show_table` (a table with its number formats),
+:func:`flat_metrics` (per-model or per-genome numbers as flat keys) and
+:func:`finite` (leave out what could not be measured).
+
 ``metrics.json`` is flat: every value is a finite number, a bool or a short
 string, plus one ``parameters`` entry holding the run's parameters. The book's
 tables are built from these files, never typed by hand. Tables a notebook
@@ -20,11 +25,12 @@ import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["Run", "start_run", "write_metrics", "read_metrics", "validate_metrics"]
+__all__ = ["Run", "start_run", "write_metrics", "read_metrics", "validate_metrics", "finite", "flat_metrics",
+           "banner", "table_formats", "show_table"]
 
 _SCALARS = (bool, int, float, str)
 # Names IPython puts into a notebook's namespace; they are not parameters.
@@ -126,3 +132,185 @@ def start_run(namespace: Mapping[str, Any]) -> Run:
     (out / "metrics.json").unlink(missing_ok=True)
     (out / "parameters.json").write_text(json.dumps(params, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return Run(params, out)
+
+
+# --------------------------------------------------------------------------- helpers that keep cells thin
+
+
+def finite(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``metrics`` whose value is not a NaN or infinite float.
+
+    A median over no tasks, or a correlation of a constant, is NaN; such a
+    number was not measured and is left out of ``metrics.json`` (which
+    rejects it, see :func:`validate_metrics`) instead of being written.
+
+    Parameters
+    ----------
+    metrics : mapping of str to value
+        Metric name -> value; NumPy scalars are recognised too.
+
+    Returns
+    -------
+    dict
+        The same items, in the same order, without the non-finite floats.
+
+    Examples
+    --------
+    >>> finite({"auroc": 0.8, "ceiling": float("nan"), "source": "deepsea-sim"})
+    {'auroc': 0.8, 'source': 'deepsea-sim'}
+    """
+    out = {}
+    for key, value in metrics.items():
+        plain = _plain(value)
+        if isinstance(plain, float) and not math.isfinite(plain):
+            continue
+        out[key] = value
+    return out
+
+
+def flat_metrics(nested: Mapping[str, Any], *, sep: str = "_") -> dict[str, Any]:
+    """Flatten nested metric tables into ``metrics.json``'s flat keys.
+
+    ``{"bigru": {"auroc_median": 0.8}, "n_sets": 25}`` becomes
+    ``{"bigru_auroc_median": 0.8, "n_sets": 25}``: every level's key is
+    joined to the next with ``sep``. Anything with ``.items()`` is a level
+    (dicts, pandas Series); NumPy scalars become Python scalars.
+
+    Parameters
+    ----------
+    nested : mapping
+        Name -> value or name -> mapping (to any depth).
+    sep : str, default "_"
+        Joins the keys of successive levels.
+
+    Returns
+    -------
+    dict
+        Flat name -> value, in the order of ``nested``.
+
+    Raises
+    ------
+    ValueError
+        When two paths flatten to the same key.
+
+    Examples
+    --------
+    >>> flat_metrics({"ecoli": {"gc": 0.51, "length_bp": 4641652}, "n_genomes": 1})
+    {'ecoli_gc': 0.51, 'ecoli_length_bp': 4641652, 'n_genomes': 1}
+    """
+    out: dict[str, Any] = {}
+    for key, value in nested.items():
+        if hasattr(value, "items") and not isinstance(value, (str, bytes)):
+            items = {f"{key}{sep}{sub}": v for sub, v in flat_metrics(value, sep=sep).items()}
+        else:
+            items = {str(key): _plain(value)}
+        for name, v in items.items():
+            if name in out:
+                raise ValueError(f"two metrics flatten to the same key {name!r}")
+            out[name] = v
+    return out
+
+
+def banner(source: str, description: str = "", *, simulated: bool = False, label: str | None = None,
+           simulated_label: str = "DeepSEA-sim, simulated",
+           warning: str = "SIMULATED labels, not real chromatin data") -> str:
+    """Print which data a run uses, loudly, and return the short label its figures and tables carry.
+
+    Every chapter that may run on simulated data says so at the top of its
+    output and in every figure title; this prints the first and returns the
+    second.
+
+    Parameters
+    ----------
+    source : str
+        The data's source tag (e.g. ``"deepsea"`` or ``"deepsea-sim"``).
+    description : str, optional
+        A line of provenance printed under the banner.
+    simulated : bool, default False
+        Whether the data are simulated: the banner then carries ``warning``.
+    label : str, optional
+        Label of real data (default: ``source``).
+    simulated_label : str, default "DeepSEA-sim, simulated"
+        Label of simulated data.
+    warning : str
+        What the banner adds, in parentheses, for simulated data.
+
+    Returns
+    -------
+    str
+        ``simulated_label`` or ``label``, for figure titles and table captions.
+
+    Examples
+    --------
+    >>> banner("deepsea-sim", simulated=True)
+    DATA SOURCE: deepsea-sim  (SIMULATED labels, not real chromatin data)
+    'DeepSEA-sim, simulated'
+    """
+    print(f"DATA SOURCE: {source}" + (f"  ({warning})" if simulated else ""))
+    if description:
+        print(description)
+    return simulated_label if simulated else (label or source)
+
+
+def table_formats(table, digits: int = 3, *, percent: Iterable[Any] | Mapping[Any, int] = (),
+                  signed: Iterable[Any] = (), thousands: Iterable[Any] = (),
+                  general: Iterable[Any] = ()) -> dict[Any, str]:
+    """The format string of every column of ``table`` that :func:`show_table` formats.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    digits : int, default 3
+        Decimals of every float column not named in another argument, and of
+        the ``signed`` columns.
+    percent : iterable of column names, or mapping of column name to decimals
+        Columns shown as percentages; a plain list shows one decimal.
+    signed : iterable of column names
+        Differences, shown with their sign (``+0.016``).
+    thousands : iterable of column names
+        Counts, shown with thousands separators (``4,641,652``).
+    general : iterable of column names
+        Numbers spanning orders of magnitude, shown in ``{:g}`` form (``1e-06``).
+
+    Returns
+    -------
+    dict
+        Column -> format string; integer and text columns not named are absent
+        (shown as they are).
+    """
+    from pandas.api.types import is_float_dtype
+
+    percent = dict(percent) if isinstance(percent, Mapping) else dict.fromkeys(percent, 1)
+    signed, thousands, general = set(signed), set(thousands), set(general)
+    formats = {}
+    for column in table.columns:
+        if column in percent:
+            formats[column] = f"{{:.{percent[column]}%}}"
+        elif column in signed:
+            formats[column] = f"{{:+.{digits}f}}"
+        elif column in thousands:
+            formats[column] = "{:,}"
+        elif column in general:
+            formats[column] = "{:g}"
+        elif is_float_dtype(table[column]):
+            formats[column] = f"{{:.{digits}f}}"
+    return formats
+
+
+def show_table(table, digits: int = 3, *, percent: Iterable[Any] | Mapping[Any, int] = (),
+               signed: Iterable[Any] = (), thousands: Iterable[Any] = (), general: Iterable[Any] = (),
+               na_rep: str = "") -> None:
+    """Display ``table`` in a notebook with the number formats of :func:`table_formats`.
+
+    Floats get ``digits`` decimals unless a column is named as a percentage,
+    a signed difference, a count or a ``{:g}`` number; missing values show as
+    ``na_rep``. Works anywhere in a cell (it calls IPython's ``display``).
+
+    Examples
+    --------
+    >>> show_table(win_table, percent=["win_rate"], signed=["mean_difference"])  # doctest: +SKIP
+    """
+    from IPython.display import display
+
+    formats = table_formats(table, digits, percent=percent, signed=signed, thousands=thousands, general=general)
+    display(table.style.format(formats, na_rep=na_rep))

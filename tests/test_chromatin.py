@@ -42,3 +42,12 @@ def test_no_folder_gives_deepsea_sim(tmp_path):
     assert same.path == data.path
     np.testing.assert_array_equal(same.train.codes, data.train.codes)
     np.testing.assert_array_equal(same.test.labels, data.test.labels)
+
+
+def test_subset_metrics_names_the_source_and_sizes(tmp_path):
+    from genomenb.data.chromatin import subset_metrics
+
+    _bundle(tmp_path / "bundle")
+    data = load_chromatin_data(tmp_path / "bundle", 20, 5, 6, crop=100, seed=2, cache_dir=tmp_path / "cache")
+    assert subset_metrics(data) == {"data_source": "deepsea", "n_train": 20, "n_valid": 5, "n_test": 6,
+                                    "sequence_length": 100}

@@ -101,3 +101,17 @@ def test_xlsx_errors(table, tmp_path):
     path = ft.export_features_xlsx(bad, tmp_path / "bad.xlsx")
     with pytest.raises(DataError, match="row 7"):
         ft.read_features_xlsx(path)
+
+
+def test_published_medians_by_kind(table):
+    medians = ft.published_medians(table)
+    assert list(medians) == list(ft.PUBLISHED_AUROC)
+    deepsea = medians["DeepSEA, published (real data)"]
+    assert list(deepsea) == ["DNase", "TF", "Histone"]
+    tf = table.loc[table["kind"] == "TF", "deepsea_test_auroc"]
+    assert deepsea["TF"] == pytest.approx(float(tf.median()))  # NaN (no test positives) skipped
+    toy = pd.DataFrame({"kind": ["DNase", "DNase", "TF", "Histone"], "score": [0.6, 0.8, np.nan, 0.9]})
+    with pytest.warns(RuntimeWarning):  # no TF score at all: NaN, with NumPy's warning
+        out = ft.published_medians(toy, {"toy": "score"}, overall=True)
+    assert out["toy"]["DNase"] == pytest.approx(0.7) and np.isnan(out["toy"]["TF"])
+    assert out["toy"]["all"] == pytest.approx(0.8)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-pytest.importorskip("memelite")
 
 from interpret_models import (  # noqa: E402
     CONSENSUS,

@@ -89,3 +89,16 @@ def test_bad_inputs_are_rejected():
 def test_perplexity_helpers_unchanged():
     assert M.perplexity(np.log(4)) == pytest.approx(4.0)
     assert M.bits_per_base(np.log(4)) == pytest.approx(2.0)
+
+
+def test_column_medians_over_chosen_tasks():
+    import pandas as pd
+
+    report = pd.DataFrame({"auroc": [0.5, np.nan, 0.9, 0.7], "f1": [0.1, 0.2, 0.3, 0.4], "other": [9, 9, 9, 9]},
+                          index=[10, 11, 12, 13])
+    assert M.column_medians(report, columns=("auroc", "f1")) == {"auroc": pytest.approx(0.7),
+                                                                 "f1": pytest.approx(0.25)}
+    chosen = M.column_medians(report, np.array([True, True, False, True]), columns=("auroc", "f1"))
+    assert chosen == {"auroc": pytest.approx(0.6), "f1": pytest.approx(0.2)}
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(M.column_medians(report, np.array([False, True, False, False]), ("auroc",))["auroc"])

@@ -51,3 +51,60 @@ def test_start_run_forgets_metrics_of_an_earlier_run(tmp_path):
     run.write_metrics({"new_key": 2.0})
     m = read_metrics(tmp_path)
     assert "old_key" not in m and m["new_key"] == 2.0
+
+
+def test_finite_leaves_out_nan_and_infinity_only():
+    from genomenb.notebook_run import finite
+
+    kept = finite({"a": 1.0, "b": math.nan, "c": np.float64(np.inf), "d": np.float32(np.nan), "e": "x", "f": 3,
+                   "g": False})
+    assert kept == {"a": 1.0, "e": "x", "f": 3, "g": False}
+    assert list(kept) == ["a", "e", "f", "g"]
+
+
+def test_flat_metrics_joins_nested_keys():
+    import pandas as pd
+
+    from genomenb.notebook_run import flat_metrics
+
+    flat = flat_metrics({"bigru": {"auroc": np.float64(0.75), "epochs": {"best": np.int64(3)}},
+                         "kmer": pd.Series({"auroc": 0.7}), "n_sets": 25})
+    assert flat == {"bigru_auroc": 0.75, "bigru_epochs_best": 3, "kmer_auroc": 0.7, "n_sets": 25}
+    assert type(flat["bigru_auroc"]) is float and type(flat["bigru_epochs_best"]) is int
+    assert flat_metrics({"a": {"b": 1}}, sep=".") == {"a.b": 1}
+    with pytest.raises(ValueError, match="'a_b'"):
+        flat_metrics({"a": {"b": 1}, "a_b": 2})
+
+
+def test_banner_says_simulated_data_loudly(capsys):
+    from genomenb.notebook_run import banner
+
+    assert banner("deepsea-sim", "made up", simulated=True) == "DeepSEA-sim, simulated"
+    assert capsys.readouterr().out == "DATA SOURCE: deepsea-sim  (SIMULATED labels, not real chromatin data)\nmade up\n"
+    assert banner("deepsea", simulated=False, label="DeepSEA subset") == "DeepSEA subset"
+    assert capsys.readouterr().out == "DATA SOURCE: deepsea\n"
+    assert banner("deepsea") == "deepsea"
+
+
+def test_table_formats_and_show_table(monkeypatch):
+    import IPython.display
+    import pandas as pd
+
+    from genomenb.notebook_run import show_table, table_formats
+
+    table = pd.DataFrame({"tasks": [498, 12], "win_rate": [0.8192, np.nan], "mean_difference": [0.0912, -0.01],
+                          "median_model": [0.51234, 0.4], "length_bp": [4641652, 10], "l2": [1e-6, 100.0],
+                          "name": ["a", "b"]})
+    formats = table_formats(table, percent=["win_rate"], signed=["mean_difference"], thousands=["length_bp"],
+                            general=["l2"])
+    assert formats == {"win_rate": "{:.1%}", "mean_difference": "{:+.3f}", "median_model": "{:.3f}",
+                       "length_bp": "{:,}", "l2": "{:g}"}
+    assert table_formats(table, 2, percent={"win_rate": 2})["win_rate"] == "{:.2%}"
+    assert table_formats(table, 2)["median_model"] == "{:.2f}"
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    assert show_table(table, percent=["win_rate"], signed=["mean_difference"], thousands=["length_bp"]) is None
+    html = shown[0].to_html()
+    for text in ("81.9%", "+0.091", "-0.010", "0.512", "4,641,652", ">498<"):
+        assert text in html, text
+    assert "nan" not in html

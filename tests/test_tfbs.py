@@ -86,3 +86,26 @@ def test_stack_masked_tasks_gives_one_label_per_sequence_and_caps_by_split():
     with pytest.raises(ValueError, match="one length"):
         tfbs.stack_masked_tasks({"a": {"train": part(5, 0.5)},
                                   "b": {"train": (np.zeros((3, L + 1), np.uint8), np.zeros(3, np.uint8))}})
+
+
+def _toy_set(seqs, labels, shuffled=0.0):
+    n, width = len(seqs), max(len(s) for s in seqs)
+    codes = np.full((n, width), 255, dtype=np.uint8)
+    for i, s in enumerate(seqs):
+        codes[i, :len(s)] = s
+    return tfbs.TFBSSet(name="gakco_TOY", codes=codes, lengths=np.array([len(s) for s in seqs]),
+                        labels=np.array(labels, dtype=np.uint8), original_split=np.array(["train"] * n),
+                        negatives_shuffled_fraction=shuffled, source={})
+
+
+def test_copied_negatives_and_the_kind_of_negatives():
+    # negatives 2 and 3 copy positive 0 (whole sequence); negative 4 is a prefix of it, not a copy
+    ds = _toy_set([[0, 1, 2], [3, 3, 3, 3], [0, 1, 2], [0, 1, 2], [0, 1]], [1, 1, 0, 0, 0])
+    assert tfbs.copied_negatives_fraction(ds) == pytest.approx(2 / 3)
+    row = tfbs.describe_set(ds)
+    assert row["negatives"] == "copies of positives" and row["collection"] == "gakco" and row["sequences"] == 5
+    assert row["factor or cell"] == "TOY" and row["median length"] == 3 and row["published split"]
+    genomic = _toy_set([[0, 1, 2], [3, 2, 1]], [1, 0])
+    assert tfbs.copied_negatives_fraction(genomic) == 0.0
+    assert tfbs.describe_set(genomic)["negatives"] == "genomic"
+    assert tfbs.describe_set(_toy_set([[0, 1, 2], [2, 1, 0]], [1, 0], shuffled=1.0))["negatives"] == "shuffled"

@@ -15,7 +15,7 @@ import os
 from genomenb.data.deepsea import DeepSeaSubset, load_subset
 from genomenb.data.deepsea_sim import SIM_DESCRIPTION, SIM_SOURCE, SimConfig, ensure_bundle
 
-__all__ = ["load_chromatin_data"]
+__all__ = ["load_chromatin_data", "subset_metrics"]
 
 
 def load_chromatin_data(deepsea_dir: str | os.PathLike | None = "", n_train: int = 80_000, n_valid: int = 2_000,
@@ -49,3 +49,16 @@ def load_chromatin_data(deepsea_dir: str | os.PathLike | None = "", n_train: int
     folder = ensure_bundle(config, cache, progress=progress)
     return load_subset(folder, n_train, n_valid, n_test, crop, seed, cache_dir=cache, source=SIM_SOURCE,
                        description=SIM_DESCRIPTION)
+
+
+def subset_metrics(data: DeepSeaSubset) -> dict:
+    """What every chromatin chapter records about its data in ``metrics.json``.
+
+    Returns
+    -------
+    dict
+        ``data_source`` (``"deepsea"`` or ``"deepsea-sim"``), ``n_train``,
+        ``n_valid``, ``n_test`` and ``sequence_length`` (bases kept per sequence).
+    """
+    return {"data_source": data.source, "n_train": len(data.train), "n_valid": len(data.valid),
+            "n_test": len(data.test), "sequence_length": data.length}

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,8 @@ __all__ = [
     "validate_features",
     "cell_group",
     "summarize_by_kind",
+    "PUBLISHED_AUROC",
+    "published_medians",
     "export_features_xlsx",
     "read_features_xlsx",
 ]
@@ -225,6 +228,41 @@ def summarize_by_kind(table: pd.DataFrame, column: str = "test_positive_fraction
         rows[kind] = {"features": len(part), "at_least_min": int(np.sum(values >= min_fraction)),
                       "median": float(np.nanmedian(values)) if len(values) else np.nan}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+#: The published per-feature test AUROCs of the feature table, by the label the chapters print.
+PUBLISHED_AUROC = {"DeepSEA, published (real data)": "deepsea_test_auroc",
+                   "DanQ, published (real data)": "danq_test_auroc"}
+
+
+def published_medians(table: pd.DataFrame, columns: Mapping[str, str] | None = None, *,
+                      overall: bool = False) -> dict[str, dict[str, float]]:
+    """Median of published per-feature scores within each kind of feature, e.g. DeepSEA's test AUROC.
+
+    These are numbers from the papers, on the real test set; the chapters draw
+    them as reference markers beside their own per-kind medians.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The feature table (:func:`load_features`).
+    columns : mapping of str to str, optional
+        Printed name -> score column (default :data:`PUBLISHED_AUROC`).
+    overall : bool, default False
+        Add an ``all`` entry, the median over every feature.
+
+    Returns
+    -------
+    dict
+        Printed name -> {kind -> median, NaN skipped}, kinds ``DNase, TF, Histone`` (and ``all``).
+    """
+    kinds = table["kind"].to_numpy()
+    out = {}
+    for name, column in (PUBLISHED_AUROC if columns is None else columns).items():
+        out[name] = {k: float(np.nanmedian(table.loc[kinds == k, column])) for k in KINDS}
+        if overall:
+            out[name]["all"] = float(np.nanmedian(table[column]))
+    return out
 
 
 # --------------------------------------------------------------------------- Excel

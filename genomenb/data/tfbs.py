@@ -33,7 +33,8 @@ import pandas as pd
 from genomenb.data import registry
 from genomenb.data.errors import DataError
 
-__all__ = ["TFBSSet", "list_sets", "load_tfbs", "crop_center", "split_indices", "MaskedTasks", "stack_masked_tasks"]
+__all__ = ["TFBSSet", "list_sets", "load_tfbs", "crop_center", "split_indices", "MaskedTasks", "stack_masked_tasks",
+           "copied_negatives_fraction", "describe_set"]
 
 PAD = 255
 _FIELDS = {"seq": 2, "length": 1, "label": 1, "split": 1}
@@ -84,6 +85,45 @@ class TFBSSet:
         if self.family == "encode1kb":
             return parts[1].replace("SydhGm12878", "").upper()
         return parts[1]
+
+
+def copied_negatives_fraction(ds: TFBSSet) -> float:
+    """Fraction of a set's negatives that are byte-for-byte copies of one of its positives.
+
+    Whole sequences are compared, before any cropping. A set where most
+    negatives copy a positive carries both labels on the same sequence and
+    cannot be learnt (the two ENCODE 1 kb sets).
+
+    Returns
+    -------
+    float
+        Copied negatives / negatives (NaN for a set without negatives).
+    """
+    whole = [ds.codes[i, :n].tobytes() for i, n in enumerate(ds.lengths)]
+    positives = {seq for seq, y in zip(whole, ds.labels) if y == 1}
+    return float(np.mean([seq in positives for seq, y in zip(whole, ds.labels) if y == 0]))
+
+
+def describe_set(ds: TFBSSet) -> dict:
+    """One row of the TF-binding chapter's overview table: provenance, sizes and what the negatives are.
+
+    Returns
+    -------
+    dict
+        ``collection``, ``factor or cell``, ``sequences``, ``median length``,
+        ``published split``, ``negatives matching a positive's composition``,
+        ``negatives identical to a positive`` (:func:`copied_negatives_fraction`)
+        and ``negatives``: ``"copies of positives"`` when more than half are
+        copies, else ``"shuffled"`` when more than half match a positive's
+        composition, else ``"genomic"``.
+    """
+    copied = copied_negatives_fraction(ds)
+    return {"collection": ds.family, "factor or cell": ds.target, "sequences": len(ds.labels),
+            "median length": int(np.median(ds.lengths)), "published split": ds.has_train_split,
+            "negatives matching a positive's composition": ds.negatives_shuffled_fraction,
+            "negatives identical to a positive": copied,
+            "negatives": ("copies of positives" if copied > 0.5 else
+                          "shuffled" if ds.negatives_shuffled_fraction > 0.5 else "genomic")}
 
 
 def _default_path() -> Path:
