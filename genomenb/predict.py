@@ -43,7 +43,7 @@ import numpy as np
 from genomenb import encode
 
 __all__ = ["Inputs", "OUTPUTS", "predict", "scoring_model", "input_specs", "prepare_batch", "n_rows",
-           "take_rows", "check_codes"]
+           "take_rows", "check_codes", "pad_rows", "bucket_rows"]
 
 #: One array, or a mapping of model input name -> array (all with the same number of rows).
 Inputs = Union[np.ndarray, Mapping[str, np.ndarray]]
@@ -141,7 +141,8 @@ def prepare_batch(model: keras.Model, x: Inputs, *, reverse_complement: bool = F
     return next(iter(fed.values())) if len(fed) == 1 else fed
 
 
-def _pad(array: np.ndarray, rows: int) -> np.ndarray:
+def pad_rows(array: np.ndarray, rows: int) -> np.ndarray:
+    """``array`` with rows appended up to ``rows``: ``N`` for ``uint8`` codes ``(n, L)``, else zeros."""
     if array.shape[0] == rows:
         return array
     fill = encode.N_CODE if array.dtype == np.uint8 and array.ndim == 2 else 0
@@ -149,7 +150,7 @@ def _pad(array: np.ndarray, rows: int) -> np.ndarray:
     return np.concatenate([array, pad])
 
 
-def _bucket(n: int, batch_size: int) -> int:
+def bucket_rows(n: int, batch_size: int) -> int:
     """Rows of a batch holding ``n`` rows: ``batch_size``, or the next power of two below it."""
     return batch_size if n >= batch_size else min(batch_size, 1 << max(0, int(n - 1).bit_length()))
 
@@ -255,7 +256,7 @@ def predict(model: keras.Model, x: Inputs, *, batch_size: int = 256, output: str
     for rc in strands:
         for lo in range(0, n, size):
             hi = min(lo + size, n)
-            batch = {name: _pad(a[lo:hi], _bucket(hi - lo, size)) for name, a in arrays.items()}
+            batch = {name: pad_rows(a[lo:hi], bucket_rows(hi - lo, size)) for name, a in arrays.items()}
             y = scorer.predict_on_batch(prepare_batch(scorer, batch, reverse_complement=rc))
             y = np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float32)[:hi - lo]
             if out is None:

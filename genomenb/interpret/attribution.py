@@ -49,7 +49,7 @@ import numpy as np
 from genomenb.backend import output_gradients
 from genomenb.interpret import _inputs
 from genomenb.interpret.perturbation import in_silico_mutagenesis, temporal_importance, temporal_scores
-from genomenb.predict import Inputs, _bucket, _pad, prepare_batch, scoring_model
+from genomenb.predict import Inputs, bucket_rows, pad_rows, prepare_batch, scoring_model
 
 __all__ = ["input_gradients", "saliency", "ATTRIBUTION_METHODS", "position_importance", "substitution_importance",
            "attribution_scores"]
@@ -85,11 +85,11 @@ def input_gradients(model: keras.Model, x: Inputs, task, *, output: str = "logit
     scorer = scoring_model(model, output)
     tasks = _inputs.task_vector(task, ex.n, _inputs.n_tasks(scorer))
     grads = np.zeros_like(ex.x)
-    size = _bucket(max(1, ex.n), batch_size)
+    size = bucket_rows(max(1, ex.n), batch_size)
     for lo in range(0, ex.n, size):
         hi = min(lo + size, ex.n)
         feed = ex.feed(ex.x[lo:hi], slice(lo, hi))
-        padded = {k: _pad(v, size) for k, v in feed.items()} if isinstance(feed, dict) else _pad(feed, size)
+        padded = {k: pad_rows(v, size) for k, v in feed.items()} if isinstance(feed, dict) else pad_rows(feed, size)
         weights = _inputs.task_weights(scorer, tasks[lo:hi], size)  # padding rows get weight 0
         g, _ = output_gradients(scorer, prepare_batch(scorer, padded), weights,
                                 wrt=None if ex.single else ex.name)

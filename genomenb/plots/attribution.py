@@ -153,7 +153,7 @@ def plot_method_ranking(ax, summary, *, chance: float = 0.5, value: str = "mean_
                         target: float | None = None):
     """Horizontal bars of a score per attribution method (best on top), with error bars and the chance line.
 
-    ``summary`` is a table indexed by method (:func:`genomenb.interpret.summarize_ranking`).
+    ``summary`` is a table indexed by method (:func:`genomenb.interpret.grading.summarize_ranking`).
     """
     table = summary.sort_values(value)
     colors = ["#adb5bd" if m == "random" else "#2a9d8f" for m in table.index]
