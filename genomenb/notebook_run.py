@@ -253,8 +253,8 @@ def banner(source: str, description: str = "", *, simulated: bool = False, label
 
 
 def table_formats(table, digits: int = 3, *, percent: Iterable[Any] | Mapping[Any, int] = (),
-                  signed: Iterable[Any] = (), thousands: Iterable[Any] = (),
-                  general: Iterable[Any] = ()) -> dict[Any, str]:
+                  signed: Iterable[Any] = (), thousands: Iterable[Any] = (), general: Iterable[Any] = (),
+                  scientific: Iterable[Any] = ()) -> dict[Any, str]:
     """The format string of every column of ``table`` that :func:`show_table` formats.
 
     Parameters
@@ -271,6 +271,8 @@ def table_formats(table, digits: int = 3, *, percent: Iterable[Any] | Mapping[An
         Counts, shown with thousands separators (``4,641,652``).
     general : iterable of column names
         Numbers spanning orders of magnitude, shown in ``{:g}`` form (``1e-06``).
+    scientific : iterable of column names
+        Small numbers such as p-values, shown with one decimal and an exponent (``3.2e-05``).
 
     Returns
     -------
@@ -281,7 +283,7 @@ def table_formats(table, digits: int = 3, *, percent: Iterable[Any] | Mapping[An
     from pandas.api.types import is_float_dtype
 
     percent = dict(percent) if isinstance(percent, Mapping) else dict.fromkeys(percent, 1)
-    signed, thousands, general = set(signed), set(thousands), set(general)
+    signed, thousands, general, scientific = set(signed), set(thousands), set(general), set(scientific)
     formats = {}
     for column in table.columns:
         if column in percent:
@@ -292,6 +294,8 @@ def table_formats(table, digits: int = 3, *, percent: Iterable[Any] | Mapping[An
             formats[column] = "{:,}"
         elif column in general:
             formats[column] = "{:g}"
+        elif column in scientific:
+            formats[column] = "{:.1e}"
         elif is_float_dtype(table[column]):
             formats[column] = f"{{:.{digits}f}}"
     return formats
@@ -299,11 +303,11 @@ def table_formats(table, digits: int = 3, *, percent: Iterable[Any] | Mapping[An
 
 def show_table(table, digits: int = 3, *, percent: Iterable[Any] | Mapping[Any, int] = (),
                signed: Iterable[Any] = (), thousands: Iterable[Any] = (), general: Iterable[Any] = (),
-               na_rep: str = "") -> None:
+               scientific: Iterable[Any] = (), na_rep: str = "") -> None:
     """Display ``table`` in a notebook with the number formats of :func:`table_formats`.
 
     Floats get ``digits`` decimals unless a column is named as a percentage,
-    a signed difference, a count or a ``{:g}`` number; missing values show as
+    a signed difference, a count, a ``{:g}`` or a scientific number; missing values show as
     ``na_rep``. Works anywhere in a cell (it calls IPython's ``display``).
 
     Examples
@@ -312,5 +316,6 @@ def show_table(table, digits: int = 3, *, percent: Iterable[Any] | Mapping[Any, 
     """
     from IPython.display import display
 
-    formats = table_formats(table, digits, percent=percent, signed=signed, thousands=thousands, general=general)
+    formats = table_formats(table, digits, percent=percent, signed=signed, thousands=thousands, general=general,
+                            scientific=scientific)
     display(table.style.format(formats, na_rep=na_rep))

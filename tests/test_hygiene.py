@@ -43,6 +43,20 @@ def test_no_stored_outputs(nb):
             assert cell["outputs"] == [] and cell["execution_count"] is None
 
 
+MAX_CELL_LINES = 20  # notebooks tell the story; logic longer than a short cell belongs in the package
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_code_cells_are_short(nb):
+    """No code cell is longer than 20 lines; the one parameters cell (literals only) may list more."""
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    lengths = {i: len("".join(c["source"]).splitlines()) for i, c in enumerate(data["cells"])
+               if c["cell_type"] == "code" and "parameters" not in c.get("metadata", {}).get("tags", [])}
+    long = {i: n for i, n in lengths.items() if n > MAX_CELL_LINES}
+    assert not long, (f"{nb.name}: code cells longer than {MAX_CELL_LINES} lines (cell index: lines) {long}; "
+                      "move the logic into the package")
+
+
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_path_hacks_or_star_imports(nb):
     data = json.loads(nb.read_text(encoding="utf-8"))

@@ -46,3 +46,42 @@ def test_barcodes_and_grouped_means():
     grid = barcodes.grouped_feature_means(np.array([[1.0, 0.0, 0.2, 0.4]]), features, keep_rows=["B", "A"])
     assert grid.index.tolist() == ["B", "A"] and grid.columns.tolist() == ["DNase", "TF"]
     assert grid.loc["B", "TF"] == pytest.approx(0.3) and np.isnan(grid.loc["B", "DNase"])
+
+
+def _agreement():
+    rows = []
+    for batch in ("train", "valid"):
+        for epoch in (1, 2):
+            truth = np.array([[1, 0, 1], [0, 0, 1]])
+            predicted = np.array([[1, 1, epoch - 1], [0, 0, 1]])
+            rows.append({"epoch": epoch, "batch": batch, **barcodes.barcode_agreement(truth, predicted)})
+    return pd.DataFrame(rows)
+
+
+def test_agreement_at_picks_one_batch_and_epoch():
+    agreement = _agreement()
+    row = barcodes.agreement_at(agreement, "valid", 2)
+    assert row["batch"] == "valid" and row["epoch"] == 2
+    assert row["false_positives"] == 1 and row["false_negatives"] == 0
+    assert f"{row['true_positives']}" == "3", "counts stay integers"
+    assert barcodes.agreement_at(agreement, "train", 1)["false_negatives"] == 1
+    with pytest.raises(KeyError, match="epoch 3"):
+        barcodes.agreement_at(agreement, "train", 3)
+
+
+def test_plot_barcode_f1_draws_one_line_per_batch():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from genomenb.plots.barcodes import plot_barcode_f1
+
+    agreement = _agreement()
+    fig, ax = plt.subplots()
+    assert plot_barcode_f1(ax, agreement) is ax
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["train batch", "valid batch"]
+    np.testing.assert_allclose(lines[1].get_ydata(), agreement[agreement["batch"] == "valid"]["f1"])
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "F1 of the barcode"
+    plt.close(fig)

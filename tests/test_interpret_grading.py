@@ -55,3 +55,17 @@ def test_aligned_site_attributions_turn_reverse_sites_to_the_motif_strand():
     np.testing.assert_allclose(pattern, [[0.5, 0, 0, 0], [0, 1, 0, 0]])
     with pytest.raises(ValueError, match="one width"):
         grading.aligned_site_attributions(attribution, sites.assign(width=[2, 3]))
+
+
+def test_cases_of_task_renumbers_their_sites():
+    task_of_case = np.array([7, 8, 7, 7])
+    case_sites = pd.DataFrame({"seq": [0, 1, 2, 2, 3], "start": [1, 2, 3, 4, 5],
+                               "own": [True, True, False, True, True]})
+    on_task, sites = cases.cases_of_task(task_of_case, case_sites, 7)
+    assert on_task.tolist() == [0, 2, 3]
+    assert sites[["seq", "start"]].values.tolist() == [[0, 1], [1, 4], [2, 5]]
+    assert case_sites["seq"].tolist() == [0, 1, 2, 2, 3], "the input table is left alone"
+    _, every = cases.cases_of_task(task_of_case, case_sites, 7, own_only=False)
+    assert every["start"].tolist() == [1, 3, 4, 5]
+    none, empty = cases.cases_of_task(task_of_case, case_sites, 9)
+    assert none.size == 0 and empty.empty

@@ -68,6 +68,16 @@ def test_match_motifs_ranks_the_true_motif_first(collection):
     assert motifs.match_motifs([], targets).empty
 
 
+def test_motif_window_cuts_the_aligned_part_on_the_motif_strand(collection):
+    longer = np.full((MOTIF.shape[0] + 9, 4), 0.25)
+    longer[4:4 + MOTIF.shape[0]] = motifs.reverse_complement_matrix(MOTIF)
+    window, p_value = motifs.motif_window(longer, PLANTED, collection)
+    np.testing.assert_allclose(window, MOTIF)
+    assert p_value < 1e-6
+    same, _ = motifs.motif_window(MOTIF, PLANTED, collection)
+    np.testing.assert_allclose(same, MOTIF)
+
+
 def test_patterns_are_made_probability_matrices():
     counts = np.array([[3.0, 1.0, 0.0, 0.0], [0.0, 0.0, 2.0, 2.0]])
     np.testing.assert_allclose(motifs.to_pwm(counts), [[0.75, 0.25, 0, 0], [0, 0, 0.5, 0.5]])

@@ -100,6 +100,7 @@ def test_table_formats_and_show_table(monkeypatch):
     assert formats == {"win_rate": "{:.1%}", "mean_difference": "{:+.3f}", "median_model": "{:.3f}",
                        "length_bp": "{:,}", "l2": "{:g}"}
     assert table_formats(table, 2, percent={"win_rate": 2})["win_rate"] == "{:.2%}"
+    assert table_formats(table, scientific=["l2"])["l2"] == "{:.1e}"
     assert table_formats(table, 2)["median_model"] == "{:.2f}"
     shown = []
     monkeypatch.setattr(IPython.display, "display", shown.append)

@@ -23,7 +23,7 @@ import pandas as pd
 from genomenb.tables import write_table_xlsx
 
 __all__ = ["binarize", "barcode_agreement", "grouped_feature_means", "ranked_features",
-           "export_ranked_features_xlsx"]
+           "export_ranked_features_xlsx", "agreement_at"]
 
 
 # --------------------------------------------------------------------------- barcodes
@@ -63,6 +63,24 @@ def barcode_agreement(truth: np.ndarray, predicted: np.ndarray) -> dict[str, flo
     return {"true_positives": tp, "false_positives": fp, "false_negatives": fn, "true_negatives": tn,
             "f1": 2 * tp / denominator if denominator else float("nan"),
             "error_rate": (fp + fn) / y.size if y.size else float("nan")}
+
+
+def agreement_at(agreement: pd.DataFrame, batch: str, epoch: int) -> pd.Series:
+    """One row of an agreement table: the barcode scores of ``batch`` after ``epoch``.
+
+    ``agreement`` has one row per batch and epoch, columns ``batch``, ``epoch``
+    (1-based) and the scores of :func:`barcode_agreement`. The row keeps each
+    column's own type (counts stay integers).
+
+    Raises
+    ------
+    KeyError
+        When the table has no such row.
+    """
+    row = agreement[(agreement["batch"] == batch) & (agreement["epoch"] == epoch)]
+    if row.empty:
+        raise KeyError(f"no barcode scores for batch {batch!r} after epoch {epoch}")
+    return row.iloc[0]
 
 
 def grouped_feature_means(values: np.ndarray, features: pd.DataFrame, *, rows: str = "cell_type",

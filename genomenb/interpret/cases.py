@@ -22,7 +22,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["simulated_task_motifs", "planted_cases", "top_predicted_cases", "case_site_spans"]
+__all__ = ["simulated_task_motifs", "planted_cases", "top_predicted_cases", "case_site_spans", "cases_of_task"]
 
 
 def simulated_task_motifs(grammar, task: int) -> tuple[int, tuple[int, ...]]:
@@ -123,3 +123,33 @@ def case_site_spans(case_sites: pd.DataFrame | None, case: int,
         return []
     here = case_sites[case_sites["seq"] == case]
     return [(int(r.start), int(r.width), str(motif_names[int(r.motif)])) for r in here.itertuples(index=False)]
+
+
+def cases_of_task(task_of_case: np.ndarray, case_sites: pd.DataFrame, task: int, *,
+                  own_only: bool = True) -> tuple[np.ndarray, pd.DataFrame]:
+    """The cases that explain one task, and their sites renumbered to those cases.
+
+    Parameters
+    ----------
+    task_of_case : numpy.ndarray
+        ``(n_cases,)`` task each case explains (``cases["task"]``).
+    case_sites : pandas.DataFrame
+        The sites table of :func:`planted_cases` (``seq`` is the case index).
+    task : int
+    own_only : bool, default True
+        Keep only the sites of the task's own motif (column ``own``).
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, pandas.DataFrame)
+        The case indices of ``task`` (ascending), and a copy of their sites
+        whose ``seq`` is the position within those cases, so it indexes
+        ``x_cases[cases]`` directly.
+    """
+    on_task = np.flatnonzero(np.asarray(task_of_case) == task)
+    keep = case_sites["seq"].isin(on_task)
+    if own_only:
+        keep &= case_sites["own"]
+    sites = case_sites[keep].copy()
+    sites["seq"] = np.searchsorted(on_task, sites["seq"])
+    return on_task, sites

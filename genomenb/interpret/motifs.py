@@ -53,7 +53,7 @@ from genomenb.interpret import _inputs
 from genomenb.predict import Inputs, input_specs, predict
 
 __all__ = ["FilterPWMs", "first_conv_layer", "filter_pwms", "reverse_complement_matrix", "softmax_pwm", "to_pwm",
-           "match_motifs", "motif_alignment"]
+           "match_motifs", "motif_alignment", "motif_window"]
 
 
 # --------------------------------------------------------------------------- filter PWMs
@@ -294,3 +294,31 @@ def motif_alignment(pattern: np.ndarray, motif, motifs: Sequence) -> tuple[float
     table = match_motifs([pattern], targets, top=None)
     row = table[table["matrix_id"] == motif.matrix_id].iloc[0]
     return float(row["p_value"]), int(row["offset"]), int(row["strand"])
+
+
+def motif_window(pattern: np.ndarray, motif, motifs: Sequence) -> tuple[np.ndarray, float]:
+    """The part of a long pattern that lines up with ``motif``, turned to the motif's strand.
+
+    A class-optimized input or an averaged map is longer than the motif; this
+    cuts out the columns of Tomtom's best alignment (:func:`motif_alignment`)
+    so the two can be drawn side by side.
+
+    Parameters
+    ----------
+    pattern : numpy.ndarray
+        ``(L, 4)`` matrix.
+    motif : Motif
+        The motif to align (``matrix_id``, ``width``).
+    motifs : sequence of Motif
+        The collection the p-value is computed against.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, float)
+        The aligned window (at most ``motif.width`` rows; reverse complemented
+        for an alignment on strand ``-1``) and the alignment's p-value.
+    """
+    p_value, offset, strand = motif_alignment(pattern, motif, motifs)
+    lo = max(offset, 0)
+    window = pattern[lo:lo + motif.width]
+    return (window if strand == 1 else reverse_complement_matrix(window)), p_value

@@ -1,4 +1,4 @@
-"""Plots of prediction barcodes: truth against predictions, and grouped mean predictions.
+"""Plots of prediction barcodes: truth against predictions, grouped mean predictions, barcode F1 per epoch.
 
 Every function draws into a given ``ax``, returns it, and never calls
 ``plt.show()``.
@@ -10,7 +10,7 @@ import numpy as np
 
 from genomenb.plots.style import mark_kind_blocks
 
-__all__ = ["plot_prediction_difference", "plot_grouped_predictions"]
+__all__ = ["plot_prediction_difference", "plot_grouped_predictions", "plot_barcode_f1"]
 
 #: Colours of the four outcomes in a difference barcode.
 _OUTCOME_COLORS = ("#ffffff", "#1d3557", "#e63946", "#8ecae6")  # true negative, true positive, false positive, missed
@@ -63,4 +63,22 @@ def plot_grouped_predictions(ax, table, *, title: str = "", label: str = "mean p
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label=label)
     if title:
         ax.set_title(title, fontsize=9)
+    return ax
+
+
+def plot_barcode_f1(ax, agreement, *, colors=None):
+    """F1 of each batch's barcode after every epoch, one line per batch.
+
+    ``agreement`` has columns ``batch``, ``epoch`` and ``f1`` (one row per
+    batch and epoch, as :func:`genomenb.interpret.barcodes.barcode_agreement`
+    scores them); ``colors`` maps batch -> colour (default: training green,
+    validation orange).
+    """
+    colors = {"train": "#2a9d8f", "valid": "#e76f51"} if colors is None else colors
+    for batch, color in colors.items():
+        part = agreement[agreement["batch"] == batch]
+        ax.plot(part["epoch"], part["f1"], marker="o", color=color, label=f"{batch} batch")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("F1 of the barcode")
+    ax.legend(fontsize=8)
     return ax
