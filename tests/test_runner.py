@@ -125,7 +125,8 @@ def test_run_writes_metrics_and_second_run_is_cached(project, tmp_path):
 
 
 def test_failure_names_notebook_and_cell(project, tmp_path):
-    with pytest.raises(runner.NotebookError, match=r"01_demo \(book\) failed in cell \d+.*RuntimeError: failed on purpose"):
+    expected = r"01_demo \(book\) failed in cell \d+.*RuntimeError: failed on purpose"
+    with pytest.raises(runner.NotebookError, match=expected):
         runner.run_notebook("01_demo", "book", {"fail": "true"}, output_root=tmp_path, progress=False, root=project)
 
 

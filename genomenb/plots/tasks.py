@@ -83,7 +83,8 @@ def plot_label_barcode(ax, labels: np.ndarray, kinds: Sequence[str], *, title: s
 
 
 def plot_task_scores_by_kind(ax, scores: Mapping[str, np.ndarray], kinds: Sequence[str], *,
-                             ylabel: str = "AUROC per task", references: Mapping[str, Mapping[str, float]] | None = None,
+                             ylabel: str = "AUROC per task",
+                             references: Mapping[str, Mapping[str, float]] | None = None,
                              chance: float | None = 0.5):
     """Box plots of a per-task score for each model and kind; ``references`` are medians drawn as markers.
 
