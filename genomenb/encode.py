@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 __all__ = [
     "ALPHABET",
     "N_CODE",
+    "check_codes",
     "to_codes",
     "decode",
     "one_hot",
@@ -76,7 +77,7 @@ def _check_k(k: object, upper: int | None, name: str = "k") -> int:
     return k
 
 
-def _check_codes(codes: object, *, ndim: tuple[int, ...] | None = None, name: str = "codes") -> np.ndarray:
+def check_codes(codes: object, *, ndim: tuple[int, ...] | None = None, name: str = "codes") -> np.ndarray:
     """Return ``codes`` as a uint8 array of values 0..4, or raise a clear error."""
     if isinstance(codes, (str, bytes, bytearray, memoryview)):
         raise TypeError(f"{name} must be an integer array of codes; encode text first with to_codes()")
@@ -218,7 +219,7 @@ def decode(codes: np.ndarray) -> str | list[str]:
     str or list of str
         One string for 1-D input, a list of ``N`` strings for 2-D input.
     """
-    arr = _check_codes(codes, ndim=(1, 2))
+    arr = check_codes(codes, ndim=(1, 2))
     text = _DECODE[arr].tobytes().decode("ascii")
     if arr.ndim == 1:
         return text
@@ -251,7 +252,7 @@ def one_hot(codes: np.ndarray, dtype: np.dtype | type = np.float32) -> np.ndarra
     TypeError
         If ``codes`` is not an integer array.
     """
-    arr = _check_codes(codes)
+    arr = check_codes(codes)
     table = np.eye(5, 4, dtype=dtype)  # row 4 (N) is all zeros
     # np.take along axis 0 copies whole 4-channel rows; ~4x faster than table[arr]
     return np.take(table, arr, axis=0)
@@ -271,7 +272,7 @@ def reverse_complement(codes: np.ndarray) -> np.ndarray:
         ``uint8`` array of the same shape: ``3 - x`` for ``x`` in 0..3,
         ``N`` stays 4, sequence order reversed.
     """
-    arr = _check_codes(codes)
+    arr = check_codes(codes)
     if arr.ndim == 0:
         raise ValueError("reverse_complement needs at least a 1-D array of codes")
     return _COMPLEMENT[arr[..., ::-1]]
@@ -351,7 +352,7 @@ def gc_content(codes: np.ndarray, axis: int | None = -1) -> float | np.ndarray:
         A Python float for 1-D input (or ``axis=None``), else a ``float64``
         array with ``axis`` removed. ``nan`` where there is no A/C/G/T.
     """
-    arr = _check_codes(codes)
+    arr = check_codes(codes)
     if arr.ndim == 0:
         raise ValueError("gc_content needs at least a 1-D array of codes")
     if axis is not None and not -arr.ndim <= axis < arr.ndim:
@@ -390,7 +391,7 @@ def gc_skew(codes: np.ndarray, window: int, step: int | None = None) -> tuple[np
     -----
     Uses running G and C counts, so the cost is O(L) whatever the window.
     """
-    arr = _check_codes(codes, ndim=(1,))
+    arr = check_codes(codes, ndim=(1,))
     window = _check_k(window, None, "window")
     step = window if step is None else _check_k(step, None, "step")
     length = arr.shape[0]
@@ -425,7 +426,7 @@ def cumulative_gc_skew(codes: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``int64`` of the same shape; entry ``i`` covers ``codes[..., :i + 1]``.
     """
-    arr = _check_codes(codes)
+    arr = check_codes(codes)
     if arr.ndim == 0:
         raise ValueError("cumulative_gc_skew needs at least a 1-D array of codes")
     return np.cumsum(_SKEW_STEP[arr], axis=-1, dtype=np.int64)

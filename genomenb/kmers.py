@@ -30,7 +30,7 @@ from itertools import product
 
 import numpy as np
 
-from genomenb.encode import N_CODE, _check_codes, _check_k
+from genomenb.encode import N_CODE, _check_k, check_codes
 
 __all__ = ["kmer_codes", "kmer_counts", "kmer_feature_names", "kmer_features"]
 
@@ -41,7 +41,7 @@ _FEATURE_CHUNK_ROWS = 256  # keeps one chunk's working arrays (~3 MiB) in cache
 
 def _as_rows(codes: object, name: str = "codes") -> np.ndarray:
     """Codes as a 2-D (N, L) uint8 array; a 1-D sequence becomes one row."""
-    arr = _check_codes(codes, ndim=(1, 2), name=name)
+    arr = check_codes(codes, ndim=(1, 2), name=name)
     return arr[None, :] if arr.ndim == 1 else arr
 
 
@@ -84,7 +84,7 @@ def kmer_codes(codes: np.ndarray, k: int) -> np.ndarray:
         ``codes[i:i + k]`` contains an ``N``.
     """
     k = _check_k(k, _MAX_K_CODES)
-    arr = _check_codes(codes)
+    arr = check_codes(codes)
     if arr.ndim == 0:
         raise ValueError("kmer_codes needs at least a 1-D array of codes")
     if arr.shape[-1] < k:

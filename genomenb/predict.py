@@ -42,8 +42,8 @@ import numpy as np
 
 from genomenb import encode
 
-__all__ = ["Inputs", "OUTPUTS", "predict", "scoring_model", "input_specs", "prepare_batch", "n_rows",
-           "take_rows", "check_codes", "pad_rows", "bucket_rows"]
+__all__ = ["Inputs", "OUTPUTS", "predict", "scoring_model", "input_specs", "named_inputs", "prepare_batch", "n_rows",
+           "take_rows", "pad_rows", "bucket_rows"]
 
 #: One array, or a mapping of model input name -> array (all with the same number of rows).
 Inputs = Union[np.ndarray, Mapping[str, np.ndarray]]
@@ -57,17 +57,6 @@ _LOGIT_COPIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # --------------------------------------------------------------------------- checks and input plumbing
 
 
-def check_codes(x: np.ndarray, name: str, *, ndim: int = 2) -> np.ndarray:
-    """``x`` as ``uint8`` integer codes 0..4 of ``ndim`` dimensions, or a ``ValueError`` naming ``name``."""
-    arr = np.asarray(x)
-    if arr.ndim != ndim or arr.dtype.kind not in "iu":
-        raise ValueError(f"{name} must be integer codes of {ndim} dimensions, got {arr.dtype} {arr.shape}")
-    if arr.size and (arr.min() < 0 or arr.max() > encode.N_CODE):
-        raise ValueError(f"{name} must hold codes 0..4 (A, C, G, T, N), found values "
-                         f"{int(arr.min())}..{int(arr.max())}")
-    return arr.astype(np.uint8, copy=False)
-
-
 def input_specs(model: keras.Model) -> dict[str, tuple]:
     """Input name -> expected shape (without the batch axis), in the model's input order."""
     inputs = getattr(model, "inputs", None) or []
@@ -77,15 +66,19 @@ def input_specs(model: keras.Model) -> dict[str, tuple]:
     return {t.name: tuple(t.shape[1:]) for t in inputs}
 
 
-def _as_dict(model: keras.Model, x: Inputs) -> dict[str, np.ndarray]:
+def named_inputs(model: keras.Model, x: Inputs) -> dict[str, np.ndarray]:
+    """``x`` as input name -> array, in the model's input order.
+
+    One array is accepted for a single-input model; a mapping must name
+    exactly the model's inputs (a one-entry mapping for a single-input model
+    may use any name).
+    """
     specs = input_specs(model)
     if isinstance(x, Mapping):
-        missing = set(specs) - set(x)
-        extra = set(x) - set(specs)
-        if len(specs) > 1 and (missing or extra):
-            raise ValueError(f"the model's inputs are {sorted(specs)}; got {sorted(x)}")
         if len(specs) == 1 and len(x) == 1:
             return {next(iter(specs)): np.asarray(next(iter(x.values())))}
+        if set(x) != set(specs):
+            raise ValueError(f"the model's inputs are {sorted(specs)}; got {sorted(x)}")
         return {name: np.asarray(x[name]) for name in specs}
     if len(specs) != 1:
         raise ValueError(f"the model has {len(specs)} inputs {sorted(specs)}: pass a dict of arrays")
@@ -121,12 +114,12 @@ def prepare_batch(model: keras.Model, x: Inputs, *, reverse_complement: bool = F
     reverse complement.
     """
     specs = input_specs(model)
-    arrays = _as_dict(model, x)
+    arrays = named_inputs(model, x)
     fed = {}
     for name, array in arrays.items():
         shape = specs[name]
         if _needs_one_hot(array, shape):
-            codes = check_codes(array, f"input {name!r}")
+            codes = encode.check_codes(array, ndim=(2,), name=f"input {name!r}")
             fed[name] = encode.one_hot(encode.reverse_complement(codes) if reverse_complement else codes)
         elif array.ndim == 3 and array.shape[-1] == 4 and array.dtype.kind == "f":
             fed[name] = (encode.reverse_complement_one_hot(array) if reverse_complement
@@ -245,7 +238,7 @@ def predict(model: keras.Model, x: Inputs, *, batch_size: int = 256, output: str
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     scorer = scoring_model(model, output)
-    arrays = _as_dict(scorer, x)
+    arrays = named_inputs(scorer, x)
     n = n_rows(arrays)
     out_shape = tuple(int(d) for d in scorer.output_shape[1:] if d is not None)
     if n == 0:

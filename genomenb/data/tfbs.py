@@ -32,6 +32,7 @@ import pandas as pd
 
 from genomenb.data import registry
 from genomenb.data.errors import DataError
+from genomenb.encode import check_codes
 
 __all__ = ["TFBSSet", "list_sets", "load_tfbs", "crop_center", "split_indices", "MaskedTasks", "stack_masked_tasks",
            "copied_negatives_fraction", "describe_set"]
@@ -317,11 +318,7 @@ def stack_masked_tasks(parts: Mapping[str, Mapping[str, tuple[np.ndarray, np.nda
             raise ValueError(f"set {name!r} has splits {list(parts[name])}, expected {splits}")
         for split in splits:
             x, y = parts[name][split]
-            x = np.asarray(x)
-            if x.ndim != 2 or x.dtype.kind not in "iu" or (x.size and (x.min() < 0 or x.max() > 4)):
-                raise ValueError(f"codes of {name}/{split} must be integer codes 0..4 of shape (n, L), "
-                                 f"got {x.dtype} {x.shape}")
-            x = x.astype(np.uint8, copy=False)
+            x = check_codes(x, ndim=(2,), name=f"codes of {name}/{split}")
             y = np.asarray(y)
             if y.shape != (x.shape[0],) or (y.size and not np.isin(y, (0, 1)).all()):
                 raise ValueError(f"labels of {name}/{split} must be 0/1 with one per sequence")

@@ -15,13 +15,12 @@ axes ``(n, ..., T)`` is scored by its sum over the middle axes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import keras
 import numpy as np
 
 from genomenb import encode
-from genomenb.predict import Inputs, check_codes, input_specs, n_rows, predict
+from genomenb.predict import Inputs, input_specs, n_rows, named_inputs, predict
 
 
 @dataclass
@@ -53,7 +52,7 @@ def one_hot_input(x: np.ndarray) -> np.ndarray:
     """``float32`` ``(n, L, 4)``: one-hot input as it is, or integer codes ``(n, L)`` one-hot encoded."""
     x = np.asarray(x)
     if x.ndim == 2 and x.dtype.kind in "iu":
-        return encode.one_hot(check_codes(x, "the sequence input"))
+        return encode.one_hot(encode.check_codes(x, ndim=(2,), name="the sequence input"))
     if x.ndim != 3 or x.shape[-1] != 4:
         raise ValueError(f"expected one-hot input of shape (n, L, 4) or integer codes (n, L), got {x.dtype} "
                          f"{x.shape}; encode other arrays with genomenb.encode.one_hot first")
@@ -80,17 +79,8 @@ def resolve(model: keras.Model, x: Inputs, sequence_input: str | None = None) ->
     """Split ``x`` (one array, or input name -> array) into the sequence to explain and the fixed rest."""
     specs = input_specs(model)
     name = sequence_input_name(model, sequence_input)
-    if isinstance(x, Mapping):
-        arrays = {k: np.asarray(v) for k, v in x.items()}
-        if len(specs) == 1 and len(arrays) == 1:
-            arrays = {name: next(iter(arrays.values()))}
-        elif set(arrays) != set(specs):
-            raise ValueError(f"the model's inputs are {sorted(specs)}; got {sorted(arrays)}")
-        n_rows(arrays)  # the inputs must agree in their number of rows
-    else:
-        if len(specs) != 1:
-            raise ValueError(f"the model has {len(specs)} inputs {sorted(specs)}: pass a dict of arrays")
-        arrays = {name: x}
+    arrays = named_inputs(model, x)
+    n_rows(arrays)  # the inputs must agree in their number of rows
     sequences = one_hot_input(arrays.pop(name))
     return Explained(name, sequences, arrays, single=len(specs) == 1)
 
