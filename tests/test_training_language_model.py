@@ -8,6 +8,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from tiny_models import Interrupt  # noqa: E402
+
 from genomenb import encode  # noqa: E402
 from genomenb.data import toy_genomes  # noqa: E402
 from genomenb.data.splits import split_genome  # noqa: E402
@@ -146,44 +148,19 @@ def _config(epochs=3):
     return lm.TrainConfig(seq_len=16, batch_size=8, epochs=epochs, learning_rate=0.01, seed=7)
 
 
-class _Interrupt(keras.callbacks.Callback):
-    """Records the weights after each epoch and raises in the middle of epoch ``stop_epoch``."""
-
-    def __init__(self, stop_epoch=None, stop_batch=3):
-        super().__init__()
-        self.stop_epoch, self.stop_batch = stop_epoch, stop_batch
-        self.epoch = None
-        self.weights_at_begin = None
-        self.weights_after = {}
-
-    def on_train_begin(self, logs=None):
-        if self.weights_at_begin is None:
-            self.weights_at_begin = [np.array(w) for w in self.model.get_weights()]
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.weights_after[epoch] = [np.array(w) for w in self.model.get_weights()]
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.epoch == self.stop_epoch and batch == self.stop_batch:
-            raise KeyboardInterrupt("simulated interruption")
-
-
 def test_interrupted_training_resumes_from_the_last_checkpoint(tmp_path):
     # with dropout, so the random masks must also come out the same after resuming
     split = _split()
     reference = lm.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "uninterrupted", verbose=0)
     assert reference.resumed_from_epoch == 0 and list(reference.history.epoch) == [1, 2, 3]
 
-    first = _Interrupt(stop_epoch=1)  # Keras epochs are 0-based: this is the middle of epoch 2
+    first = Interrupt(stop_epoch=1)  # Keras epochs are 0-based: this is the middle of epoch 2
     with pytest.raises(KeyboardInterrupt):
         lm.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "run", callbacks=[first], verbose=0)
     state = json.loads((tmp_path / "run" / "state.json").read_text())
     assert state["epochs_done"] == 1
 
-    second = _Interrupt()
+    second = Interrupt()
     resumed = lm.train_language_model(split, TINY_DROPOUT, _config(), tmp_path / "run", callbacks=[second],
                                          verbose=0)
     assert resumed.resumed_from_epoch == 1

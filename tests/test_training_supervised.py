@@ -11,6 +11,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from tiny_models import Interrupt, three_class_cnn, three_class_data, two_input_data, two_input_regressor  # noqa: E402
+
 from genomenb import encode  # noqa: E402
 from genomenb.models.multitask import build_bigru_multitask, build_deepsea_cnn  # noqa: E402
 from genomenb.predict import predict  # noqa: E402
@@ -172,28 +174,9 @@ def test_masked_labels_train_each_head_on_its_own_sequences(tmp_path):
     assert np.isfinite(result.history.val_loss).all() and result.history.val_loss.iloc[-1] < math.log(2) + 0.05
 
 
-class _Interrupt(keras.callbacks.Callback):
-    """Raises in the middle of epoch ``stop_epoch`` (0-based) and remembers weights at start."""
-
-    def __init__(self, stop_epoch=None):
-        super().__init__()
-        self.stop_epoch, self.epoch, self.weights_at_begin = stop_epoch, None, None
-
-    def on_train_begin(self, logs=None):
-        if self.weights_at_begin is None:
-            self.weights_at_begin = [np.array(w) for w in self.model.get_weights()]
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.epoch == self.stop_epoch and batch == 2:
-            raise KeyboardInterrupt("simulated interruption")
-
-
 def test_interrupted_run_resumes_with_the_numbers_of_an_uninterrupted_one(tmp_path, reference):
     with pytest.raises(KeyboardInterrupt):
-        _fit(tmp_path / "run", callbacks=[_Interrupt(stop_epoch=1)])  # the middle of epoch 2
+        _fit(tmp_path / "run", callbacks=[Interrupt(stop_epoch=1, stop_batch=2)])  # the middle of epoch 2
     assert json.loads((tmp_path / "run" / "state.json").read_text())["epochs_done"] == 1
     resumed = _fit(tmp_path / "run")
     assert resumed.resumed_from_epoch == 1
@@ -241,28 +224,12 @@ def test_bad_arguments_are_clear_errors(tmp_path, bad, match):
 
 # --------------------------------------------------------------------------- two inputs, regression; three classes
 
-from tiny_models import three_class_cnn, three_class_data, two_input_data, two_input_regressor  # noqa: E402
-
-
-class _StopAt(keras.callbacks.Callback):
-    """Raises in the middle of epoch ``stop_epoch`` (0-based)."""
-
-    def __init__(self, stop_epoch):
-        super().__init__()
-        self.stop_epoch, self.epoch = stop_epoch, None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.epoch == self.stop_epoch and batch == 1:
-            raise KeyboardInterrupt("simulated interruption")
 
 
 def _resumes_identically(tmp_path, fit, columns):
     reference = fit(tmp_path / "reference")
     with pytest.raises(KeyboardInterrupt):
-        fit(tmp_path / "run", callbacks=[_StopAt(1)])
+        fit(tmp_path / "run", callbacks=[Interrupt(stop_epoch=1, stop_batch=1)])
     resumed = fit(tmp_path / "run")
     assert resumed.resumed_from_epoch == 1
     np.testing.assert_allclose(resumed.history[columns].to_numpy(), reference.history[columns].to_numpy(), rtol=1e-6)

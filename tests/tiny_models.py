@@ -97,3 +97,28 @@ def padded_bilstm(seed=0):
     h = keras.layers.Bidirectional(keras.layers.LSTM(6))(h)
     h = keras.layers.Dropout(0.1)(h)
     return keras.Model(tokens, keras.layers.Dense(2, activation="softmax")(h))
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Records the weights after each epoch and raises in the middle of epoch ``stop_epoch``."""
+
+    def __init__(self, stop_epoch=None, stop_batch=3):
+        super().__init__()
+        self.stop_epoch, self.stop_batch = stop_epoch, stop_batch
+        self.epoch = None
+        self.weights_at_begin = None
+        self.weights_after = {}
+
+    def on_train_begin(self, logs=None):
+        if self.weights_at_begin is None:
+            self.weights_at_begin = [np.array(w) for w in self.model.get_weights()]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights_after[epoch] = [np.array(w) for w in self.model.get_weights()]
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == self.stop_epoch and batch == self.stop_batch:
+            raise KeyboardInterrupt("simulated interruption")
