@@ -57,3 +57,17 @@ def test_a_manifest_row_pointing_at_an_unregistered_file_is_a_data_error(tmp_pat
     monkeypatch.setattr(registry, "path", lambda name, role=None: bad)
     with pytest.raises(DataError, match="registered file"):
         bacteria.load_manifest()
+
+
+def test_genus_split_lays_genomes_side_by_side_with_a_holdout_per_record():
+    split = bacteria.genus_split(["mycoplasma_genitalium_G37", "mycoplasma_genitalium_M2288"], 0.1)
+    m = bacteria.load_manifest()
+    assert [n.split("/")[0] for n in split.names] == ["mycoplasma_genitalium_G37", "mycoplasma_genitalium_M2288"]
+    assert [len(c) for c in split.chromosomes] == list(m.loc[["mycoplasma_genitalium_G37",
+                                                               "mycoplasma_genitalium_M2288"], "length_bp"])
+    for chrom, start in zip(split.chromosomes, split.heldout_start):
+        assert len(chrom) - start == round(0.1 * len(chrom))
+    codes = bacteria.genome_codes("mycoplasma_genitalium_G37")
+    assert len(codes) == 1 and (codes[0] == split.chromosomes[0]).all()
+    with pytest.raises(ValueError, match="at least one genome"):
+        bacteria.genus_split([])

@@ -29,6 +29,9 @@ REQUIRED = {
                          "attribution_best_method", "filters_matching_a_motif"],
     "07_feature_barcodes": ["data_source", "barcode_f1_train_first_epoch", "barcode_f1_train_last_epoch",
                             "barcode_f1_valid_last_epoch", "xlsx_rows"],
+    "08_genome_dreaming": ["n_genera", "n_unseen_genomes", "accuracy_1000bp_lm", "accuracy_1000bp_gc",
+                           "accuracy_1000bp_svm", "accuracy_1000bp_markov", "genome_accuracy_lm_table1",
+                           "own_fasta_call_correct"],
 }
 
 

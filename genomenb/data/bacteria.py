@@ -25,12 +25,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from genomenb import encode
 from genomenb.data import registry
 from genomenb.data.errors import DataError
 from genomenb.data.fasta import FastaRecord, read_fasta
+from genomenb.data.splits import GenomeSplit, split_genome
 
 __all__ = ["MANIFEST_COLUMNS", "load_manifest", "genome_path", "load_bacterial_genome", "split_genomes",
-           "split_table"]
+           "split_table", "genome_codes", "genus_split", "sample_fragments"]
 
 MANIFEST_COLUMNS = ("genome", "file", "genus", "organism", "accession", "records", "length_bp", "gc",
                     "strain_group", "sha256")
@@ -136,3 +138,87 @@ def split_table(split: pd.DataFrame) -> pd.DataFrame:
                      "unseen genomes": ", ".join(part.index[part.split == "unseen"]) or "-",
                      "GC min": float(part.gc.min()), "GC max": float(part.gc.max())})
     return pd.DataFrame(rows).set_index("genus")
+
+
+def genome_codes(genome: str) -> list[np.ndarray]:
+    """Every record of one bundled genome as ``uint8`` codes (``A=0 C=1 G=2 T=3 N=4``)."""
+    return [encode.to_codes(r.sequence) for r in load_bacterial_genome(genome)]
+
+
+def genus_split(genomes: list[str], heldout_fraction: float = 0.1) -> GenomeSplit:
+    """The records of several bundled genomes as one training set with a hold-out at each record's end.
+
+    Parameters
+    ----------
+    genomes : list of str
+        Manifest names, e.g. the training genomes of one genus.
+    heldout_fraction : float, default 0.1
+        The last fraction of every record (chromosome or plasmid) held out:
+        the intra-genome hold-out the seed study validated on.
+
+    Returns
+    -------
+    GenomeSplit
+        Records named ``<genome>/<record id>``, in the order given.
+    """
+    if not genomes:
+        raise ValueError("genus_split needs at least one genome")
+    records = []
+    for genome in genomes:
+        records.extend((f"{genome}/{r.id}", r.sequence) for r in load_bacterial_genome(genome))
+    return split_genome(records, heldout_fraction)
+
+
+def sample_fragments(parts: list[np.ndarray], length: int, n: int, *, seed: int = 0) -> np.ndarray:
+    """``n`` fragments of ``length`` bases without ``N``, drawn uniformly from the positions of ``parts``.
+
+    Parameters
+    ----------
+    parts : list of numpy.ndarray
+        ``uint8`` codes (records of a genome, or their training parts); a
+        fragment never crosses from one part into the next.
+    length : int
+        Fragment length in bases.
+    n : int
+        Number of fragments (drawn without replacement of start positions;
+        fragments may overlap when ``n * length`` approaches the genome size).
+    seed : int, default 0
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` of shape ``(n, length)``.
+
+    Raises
+    ------
+    ValueError
+        When no part is long enough, or fewer than ``n`` N-free start
+        positions exist.
+    """
+    length, n = int(length), int(n)
+    if length < 1 or n < 1:
+        raise ValueError(f"length and n must be >= 1, got length={length}, n={n}")
+    parts = [encode.check_codes(p, ndim=(1,), name="parts") for p in parts]
+    # candidate starts: every position of every long-enough part, as (part, offset) in one flat index
+    sizes = np.array([max(0, len(p) - length + 1) for p in parts], dtype=np.int64)
+    if sizes.sum() == 0:
+        raise ValueError(f"no part is {length} bases long (longest: {max((len(p) for p in parts), default=0)})")
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, length), dtype=np.uint8)
+    filled, tries = 0, 0
+    while filled < n:
+        tries += 1
+        if tries > 50:
+            raise ValueError(f"could not find {n} fragments of {length} bases without N")
+        picks = np.sort(rng.choice(int(sizes.sum()), size=min(int(sizes.sum()), 2 * (n - filled)), replace=False))
+        part_of = np.searchsorted(bounds, picks, side="right") - 1
+        for i, flat in zip(part_of, picks):
+            fragment = parts[i][flat - bounds[i]: flat - bounds[i] + length]
+            if (fragment == encode.N_CODE).any():
+                continue
+            out[filled] = fragment
+            filled += 1
+            if filled == n:
+                break
+    return out[rng.permutation(n)]
