@@ -9,6 +9,15 @@ genomes
     GC skew, k-mer spectra, reverse-complement symmetry, device timings.
 language_models
     Learning curves, Markov orders, perplexity bars, sweep tables.
+genera
+    Genus models: Table 1 heatmap, fragment accuracy by length, confusion
+    matrices, intra-genome vs unseen perplexity.
+genes
+    Gene-likeness of generated sequences: codon-usage scatter, CAI / GC3 /
+    Prodigal-score distributions, full-length gene calls.
+embedding
+    Hidden-state gene embeddings: per-base maps with mixture contours,
+    genes x components heatmap, gene maps by functional class, class separation.
 tasks
     Label prevalence, label barcodes and correlations, per-task scores by kind
     and against prevalence, multitask learning curves, sorted per-task F1,
