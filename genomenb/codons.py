@@ -122,6 +122,14 @@ def codon_counts(seqs: Sequence[bytes | str]) -> np.ndarray:
     return np.bincount(owner[ok] * 64 + index[ok], minlength=n * 64).reshape(n, 64)
 
 
+def _as_counts(seqs: Sequence[bytes | str] | np.ndarray) -> np.ndarray:
+    """Codon counts ``(n, 64)``: given as they are, or counted from sequences."""
+    counts = np.asarray(seqs) if isinstance(seqs, np.ndarray) else codon_counts(seqs)
+    if counts.ndim != 2 or counts.shape[1] != 64:
+        raise ValueError(f"codon counts must have shape (n, 64), got {counts.shape}")
+    return counts
+
+
 def codon_usage(seqs: Sequence[bytes | str] | np.ndarray) -> pd.Series:
     """Pooled frequencies of the 61 sense codons (table 11) over a set of sequences.
 
@@ -135,9 +143,7 @@ def codon_usage(seqs: Sequence[bytes | str] | np.ndarray) -> pd.Series:
     pandas.Series
         Indexed by :data:`SENSE_CODONS`, summing to 1 (stop codons excluded).
     """
-    counts = np.asarray(seqs) if isinstance(seqs, np.ndarray) else codon_counts(seqs)
-    if counts.ndim != 2 or counts.shape[1] != 64:
-        raise ValueError(f"codon counts must have shape (n, 64), got {counts.shape}")
+    counts = _as_counts(seqs)
     pooled = counts[:, _SENSE].sum(axis=0).astype(np.float64)
     if pooled.sum() == 0:
         raise ValueError("no complete sense codon in the sequences; expected coding sequences")
@@ -238,7 +244,7 @@ def gc3(seqs: Sequence[bytes | str] | np.ndarray) -> np.ndarray:
         ``float64`` ``(n,)``, ``nan`` without a sense codon. Stop codons are
         excluded; start, Met and Trp codons count.
     """
-    counts = np.asarray(seqs) if isinstance(seqs, np.ndarray) else codon_counts(seqs)
+    counts = _as_counts(seqs)
     sense = counts[:, _SENSE].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return counts[:, _SENSE & _GC3].sum(axis=1) / np.where(sense > 0, sense, np.nan)
@@ -259,7 +265,7 @@ def amino_acid_counts(seqs: Sequence[bytes | str] | np.ndarray) -> np.ndarray:
         letters as ``Bio.Seq.Seq(seq).translate(table=11)`` (a GTG or TTG start
         reads as V or L, as there).
     """
-    counts = np.asarray(seqs) if isinstance(seqs, np.ndarray) else codon_counts(seqs)
+    counts = _as_counts(seqs)
     out = np.zeros((len(counts), len(AMINO_ACIDS)), dtype=np.int64)
     for codon in np.flatnonzero(_AA_OF_CODON >= 0):
         out[:, _AA_OF_CODON[codon]] += counts[:, codon]
@@ -315,7 +321,7 @@ def cai(seqs: Sequence[bytes | str] | np.ndarray, index: CodonAdaptationIndex) -
         ``float64`` ``(n,)``: the geometric mean of ``w`` over the codons other
         than ATG and TGG (``nan`` for a sequence without one).
     """
-    counts = np.asarray(seqs) if isinstance(seqs, np.ndarray) else codon_counts(seqs)
+    counts = _as_counts(seqs)
     log_w = np.log(np.array([index[c] for c in CODONS], dtype=np.float64))
     scored = np.ones(64, dtype=bool)
     scored[[_ATG, CODONS.index("TGG")]] = False
