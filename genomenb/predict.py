@@ -43,7 +43,7 @@ import numpy as np
 from genomenb import encode
 
 __all__ = ["Inputs", "OUTPUTS", "predict", "scoring_model", "input_specs", "named_inputs", "prepare_batch", "n_rows",
-           "take_rows", "pad_rows", "bucket_rows"]
+           "take_rows", "pad_rows", "bucket_rows", "layer_outputs"]
 
 #: One array, or a mapping of model input name -> array (all with the same number of rows).
 Inputs = Union[np.ndarray, Mapping[str, np.ndarray]]
@@ -52,6 +52,8 @@ _SQUASHING = ("sigmoid", "softmax")
 
 # Linear-output copies of models, kept while the model lives (weights re-synced on every use).
 _LOGIT_COPIES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# Sub-models model.inputs -> one inner layer's output (they share the model's layers, hence its weights).
+_LAYER_MODELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 # --------------------------------------------------------------------------- checks and input plumbing
@@ -257,4 +259,113 @@ def predict(model: keras.Model, x: Inputs, *, batch_size: int = 256, output: str
             out[lo:hi] += y
     if reverse_complement_average:
         out *= 0.5
+    return out
+
+
+# --------------------------------------------------------------------------- inner layers
+
+
+def _layer_model(model: keras.Model, layer: str) -> keras.Model:
+    """``keras.Model(model.inputs, model.get_layer(layer).output)``, built once per model and layer."""
+    cached = _LAYER_MODELS.setdefault(model, {})
+    if layer not in cached:
+        try:
+            target = model.get_layer(layer)
+        except ValueError:
+            names = [lay.name for lay in model.layers]
+            raise ValueError(f"the model has no layer {layer!r}; its layers are {names}") from None
+        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs  # one array in, one tensor expected
+        cached[layer] = keras.Model(inputs, target.output, name=f"{model.name}_to_{layer}")
+    return cached[layer]
+
+
+def layer_outputs(model: keras.Model, x, layer: str, *, batch_size: int = 32,
+                  length_step: int = 64) -> np.ndarray | list[np.ndarray]:
+    """Outputs of the inner layer ``layer`` of ``model`` (e.g. a language model's hidden states).
+
+    The forward pass is :func:`predict` on the sub-model
+    ``keras.Model(model.inputs, model.get_layer(layer).output)``, which shares
+    the model's weights.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A single-input model. For sequences of different lengths its input
+        must accept any length (``(None,)`` codes, e.g.
+        ``build_char_lm(config, seq_len=None)`` with the trained weights copied
+        in; :func:`genomenb.embed.variable_length_model` does that).
+    x : numpy.ndarray or sequence of numpy.ndarray
+        Either one array of rows of equal length (e.g. codes ``(N, L)``), fed
+        as :func:`predict` feeds it; or a list/tuple of 1-D ``uint8`` code
+        arrays ``(L_i,)`` of any lengths (whole genes).
+    layer : str
+        Name of the layer whose output is returned (e.g. ``"lstm_2"``).
+    batch_size : int, default 32
+        Rows per forward pass.
+    length_step : int, default 64
+        For sequences of different lengths: they are sorted by length, taken
+        ``batch_size`` at a time, and each batch is right-padded with ``N`` up
+        to its longest sequence rounded up to a multiple of ``length_step``
+        (few distinct shapes, so few compilations).
+
+    Returns
+    -------
+    numpy.ndarray or list of numpy.ndarray
+        ``float32``. For one array: ``(N, ...)``, the layer's output per row.
+        For a list: one ``(L_i, ...)`` array per sequence, in input order,
+        the layer's output at the sequence's own positions.
+
+    Notes
+    -----
+    Right-padding leaves the outputs at the real positions unchanged only for
+    layers that are causal along the sequence (forward recurrent layers,
+    causal convolutions, and position-wise layers after them); a
+    bidirectional or non-causal layer would see the padding.
+
+    Memory is the whole result: ``sum(L_i) * units * 4`` bytes (400 genes of
+    1 kb with 128 units: 200 MB). For thousands of genes, call this on chunks
+    of the list and reduce each chunk (mean state, sampled positions) before
+    the next.
+
+    Raises
+    ------
+    ValueError
+        For an unknown layer, an empty sequence, a model whose fixed input
+        length does not match, or a layer without a sequence axis.
+    """
+    for name, value in (("batch_size", batch_size), ("length_step", length_step)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    sub = _layer_model(model, layer)
+    if isinstance(x, np.ndarray):
+        return predict(sub, x, batch_size=batch_size)
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(f"x must be an array of equal-length rows or a list of 1-D code arrays, "
+                        f"got {type(x).__name__}")
+    specs = input_specs(sub)
+    if len(specs) != 1:
+        raise ValueError(f"sequences of different lengths need a single-input model; this one has {sorted(specs)}")
+    seqs = [encode.check_codes(s, ndim=(1,), name=f"sequence {i}") for i, s in enumerate(x)]
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    if (lengths == 0).any():
+        raise ValueError(f"sequence {int(np.argmin(lengths))} is empty; every sequence needs at least one base")
+    fixed = next(iter(specs.values()))[0]
+    if fixed is not None and (lengths != fixed).any():
+        raise ValueError(f"the model's input has a fixed length {fixed}, but the sequences have lengths "
+                         f"{lengths.min()}..{lengths.max()}: rebuild it with a variable length "
+                         "(genomenb.embed.variable_length_model)")
+    if len(sub.output_shape) < 3 or (fixed is None and sub.output_shape[1] is not None):
+        raise ValueError(f"layer {layer!r} has output shape {sub.output_shape}: no sequence axis to slice back")
+    out: list[np.ndarray | None] = [None] * len(seqs)
+    order = np.argsort(lengths, kind="stable")
+    step = int(length_step)
+    for lo in range(0, len(order), int(batch_size)):
+        rows = order[lo:lo + int(batch_size)]
+        width = int(lengths[rows].max()) if fixed is not None else -(-int(lengths[rows].max()) // step) * step
+        block = np.full((len(rows), width), encode.N_CODE, dtype=np.uint8)
+        for j, r in enumerate(rows):
+            block[j, :lengths[r]] = seqs[r]
+        states = predict(sub, block, batch_size=batch_size)
+        for j, r in enumerate(rows):
+            out[r] = states[j, :lengths[r]].copy()
     return out
