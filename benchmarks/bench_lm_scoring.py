@@ -6,7 +6,7 @@ predicted once, and the mean cross-entropy is taken per fragment
 (:func:`genomenb.genera.fragment_cross_entropy`). The model is the chapter's
 genus model: an embedding of the five codes into 16 dimensions, two LSTM
 layers of 128 units, a softmax over A/C/G/T (untrained weights: throughput
-does not depend on them).
+does not depend on them), compiled as training compiles it.
 
 The tool a reader would otherwise write is the same scoring in plain PyTorch:
 ``torch.nn.Embedding`` -> ``torch.nn.LSTM`` -> ``torch.nn.Linear`` with the
@@ -108,11 +108,12 @@ def main(argv: list[str] | None = None) -> dict:
     import numpy as np
 
     from genomenb.genera import fragment_cross_entropy
-    from genomenb.models.charlm import CharLMConfig, build_char_lm
+    from genomenb.models.charlm import CharLMConfig, build_char_lm, compile_char_lm
 
     keras.utils.set_random_seed(SEED)
     model = build_char_lm(CharLMConfig(cell="lstm", num_layers=args.layers, hidden_size=args.hidden),
                           seq_len=args.seq_len)
+    compile_char_lm(model)  # as train_language_model compiles it (XLA under TensorFlow)
     frags = fragments(args.fragments, args.length)
     bases = args.fragments * (args.length - 1)
 

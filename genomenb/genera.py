@@ -155,7 +155,10 @@ def fragment_cross_entropy(model: keras.Model, fragments: np.ndarray, seq_len: i
     for i in range(0, len(rows), per_call):
         windows = rows[i:i + per_call][:, offsets].reshape(-1, seq_len + 1).astype(np.int32)
         x, y = windows[:, :-1], windows[:, 1:]
-        probs = predict(model, x, batch_size=batch_size)
+        # whole batches only: one input shape per model, so a compiled (XLA) forward pass is compiled once
+        padded = np.zeros((-(-len(x) // batch_size) * batch_size, seq_len), dtype=np.int32)
+        padded[:len(x)] = x
+        probs = predict(model, padded, batch_size=batch_size)[:len(x)]
         p = np.take_along_axis(probs, np.minimum(y, 3)[..., None], axis=-1)[..., 0].astype(np.float64)
         scored = np.tile(mask, (len(windows) // len(starts), 1)) & (y < encode.N_CODE)
         logp = np.where(scored, np.log(np.clip(p, 1e-12, 1.0)), 0.0).reshape(-1, len(starts) * seq_len)
