@@ -31,7 +31,9 @@ REQUIRED = {
                             "barcode_f1_valid_last_epoch", "xlsx_rows"],
     "08_genome_dreaming": ["n_genera", "n_unseen_genomes", "accuracy_1000bp_lm", "accuracy_1000bp_gc",
                            "accuracy_1000bp_svm", "accuracy_1000bp_markov", "genome_accuracy_lm_table1",
-                           "own_fasta_call_correct"],
+                           "own_fasta_call_correct", "genes_lstm_t1_constraint_pct", "genes_lstm_t1_codon_distance",
+                           "genes_random_codons_codon_distance", "separation_rnn_occupancy_knn_accuracy",
+                           "separation_5gram_frequencies_knn_accuracy"],
 }
 
 
