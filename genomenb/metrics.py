@@ -531,3 +531,61 @@ def masked_per_task_report(y_test: np.ndarray, scores_test: np.ndarray, *, y_val
             row["f1"] = float(f1_at_thresholds(yt, st, threshold)[0]) if m.any() else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- single-label classification
+
+__all__ += ["binary_scores", "multiclass_scores"]
+
+
+def binary_scores(y_true: np.ndarray, score: np.ndarray, *, threshold: float = 0.5) -> dict[str, float]:
+    """Accuracy, balanced accuracy, F1 and AUROC of a binary classifier (scikit-learn's definitions).
+
+    Parameters
+    ----------
+    y_true : numpy.ndarray
+        ``(n,)`` labels, 0/1 or bool.
+    score : numpy.ndarray
+        ``(n,)`` predicted probability (or any score when only AUROC matters)
+        of the positive class; calls are ``score >= threshold``.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``balanced_accuracy``, ``f1`` (of the positive class),
+        ``auroc`` (NaN when only one class is present), ``n``, ``positives``.
+    """
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
+
+    y = np.asarray(y_true).astype(int).ravel()
+    s = np.asarray(score, dtype=np.float64).ravel()
+    if y.shape != s.shape or y.size == 0:
+        raise ValueError(f"expected one score per label, got {y.shape} labels and {s.shape} scores")
+    calls = (s >= threshold).astype(int)
+    both = len(np.unique(y)) == 2
+    return {"accuracy": float(accuracy_score(y, calls)),
+            "balanced_accuracy": float(balanced_accuracy_score(y, calls)) if both else float("nan"),
+            "f1": float(f1_score(y, calls, zero_division=0)),
+            "auroc": float(roc_auc_score(y, s)) if both else float("nan"),
+            "n": int(y.size), "positives": int(y.sum())}
+
+
+def multiclass_scores(y_true: np.ndarray, y_pred: np.ndarray, labels: list | None = None) -> dict:
+    """Accuracy, macro F1 and per-class recall ("per-class accuracy") of single-label predictions.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``macro_f1`` (over ``labels``, default every label seen),
+        ``per_class`` (label -> fraction of that class called correctly), ``n``.
+    """
+    from sklearn.metrics import accuracy_score, f1_score, recall_score
+
+    y, p = np.asarray(y_true), np.asarray(y_pred)
+    if y.shape != p.shape or y.size == 0:
+        raise ValueError(f"expected one prediction per label, got {y.shape} and {p.shape}")
+    labels = list(np.unique(y)) if labels is None else list(labels)
+    recall = recall_score(y, p, labels=labels, average=None, zero_division=0)
+    return {"accuracy": float(accuracy_score(y, p)),
+            "macro_f1": float(f1_score(y, p, labels=labels, average="macro", zero_division=0)),
+            "per_class": {lab: float(r) for lab, r in zip(labels, recall)}, "n": int(y.size)}

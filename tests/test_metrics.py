@@ -102,3 +102,27 @@ def test_column_medians_over_chosen_tasks():
     assert chosen == {"auroc": pytest.approx(0.6), "f1": pytest.approx(0.2)}
     with pytest.warns(RuntimeWarning):
         assert np.isnan(M.column_medians(report, np.array([False, True, False, False]), ("auroc",))["auroc"])
+
+
+def test_binary_scores_match_hand_counts():
+    from genomenb.metrics import binary_scores
+
+    y = np.array([1, 1, 1, 0, 0, 0, 0, 0])
+    s = np.array([0.9, 0.6, 0.2, 0.1, 0.3, 0.7, 0.2, 0.1])
+    out = binary_scores(y, s)
+    assert out["accuracy"] == pytest.approx(6 / 8)
+    assert out["balanced_accuracy"] == pytest.approx((2 / 3 + 4 / 5) / 2)
+    assert out["f1"] == pytest.approx(2 * (2 / 3) * (2 / 3) / (4 / 3))
+    assert out["auroc"] == pytest.approx(11.5 / 15)  # 15 pairs, one tie counted half
+    assert np.isnan(binary_scores(np.ones(3), np.ones(3))["auroc"])
+    with pytest.raises(ValueError, match="one score per label"):
+        binary_scores(y, s[:3])
+
+
+def test_multiclass_scores_per_class_recall_and_macro_f1():
+    from genomenb.metrics import multiclass_scores
+
+    out = multiclass_scores(np.array(["a", "a", "b", "c"]), np.array(["a", "b", "b", "b"]))
+    assert out["accuracy"] == 0.5
+    assert out["per_class"] == {"a": 0.5, "b": 1.0, "c": 0.0}
+    assert out["macro_f1"] == pytest.approx((2 / 3 + 1 / 2 + 0) / 3)
