@@ -73,3 +73,29 @@ def test_markov_cross_entropy_skips_windows_with_n_and_checks_inputs():
         composition.MarkovClassifier(2).fit({"a": parts["a"]})
     with pytest.raises(ValueError, match="one label per fragment"):
         composition.GCClassifier().fit(frags, ["a"])
+
+
+def test_gene_features_count_each_gene_on_its_own_bases():
+    genes = ["ACGT" * 10, "GGGCCC", "AT" * 200]
+    gl = composition.gene_features(genes, "gc_length")
+    np.testing.assert_allclose(gl[:, 0], [0.5, 1.0, 0.0])
+    np.testing.assert_allclose(gl[:, 1], np.log10([40, 6, 400]))
+    km = composition.gene_features(genes, "kmer", k_max=2)
+    np.testing.assert_allclose(km[1, :4], [0, 0.5, 0.5, 0])  # the N padding is never counted
+    np.testing.assert_allclose(km[:, 4:].sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="kind"):
+        composition.gene_features(genes, "codons")
+    with pytest.raises(ValueError, match="none of them empty"):
+        composition.gene_features(["ACG", ""])
+
+
+def test_composition_logistic_separates_gc_rich_from_at_rich_genes():
+    rng = np.random.default_rng(5)
+    rich = ["".join(rng.choice(list("GGCCAT"), size=rng.integers(300, 900))) for _ in range(40)]
+    poor = ["".join(rng.choice(list("AATTGC"), size=rng.integers(300, 900))) for _ in range(40)]
+    y = np.array([1] * 40 + [0] * 40)
+    clf = composition.CompositionLogistic("gc_length").fit(rich[::2] + poor[::2], np.r_[y[:40:2], y[40::2]])
+    proba = clf.predict_proba(rich[1::2] + poor[1::2])[:, list(clf.classes_).index(1)]
+    assert (proba[:20] > 0.5).all() and (proba[20:] < 0.5).all()
+    with pytest.raises(ValueError, match="one label per gene"):
+        composition.CompositionLogistic().fit(rich, y)

@@ -19,6 +19,11 @@ Order-k Markov chains, one per class
     (:mod:`genomenb.baselines.markov`); a fragment goes to the class under
     whose chain it has the lowest perplexity, the same rule as the language
     models. This is the classical compositional classifier of metagenomics.
+
+Whole genes of different lengths (chapter 09) are described the same way by
+:func:`gene_features` (GC and length, or (1..k)-mer frequencies, counted on
+each gene's own bases) and classified by :class:`CompositionLogistic`, a
+standardised, class-balanced logistic regression (scikit-learn).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -35,7 +41,9 @@ from genomenb import encode
 from genomenb.baselines.markov import MarkovCounts, markov_counts, markov_log_probs
 from genomenb.kmers import kmer_features
 
-__all__ = ["gc_fractions", "kmer_frequencies", "GCClassifier", "KmerSVM", "MarkovClassifier"]
+__all__ = ["gc_fractions", "kmer_frequencies", "GCClassifier", "KmerSVM", "MarkovClassifier", "gene_features",
+           "CompositionLogistic"]
+_GENE_CHUNK = 512  # genes padded and counted at a time (bounded memory)
 
 
 def gc_fractions(fragments: np.ndarray) -> np.ndarray:
@@ -165,3 +173,72 @@ class MarkovClassifier:
 
     def predict(self, fragments: np.ndarray) -> np.ndarray:
         return self.classes_[np.argmin(self.cross_entropy(fragments), axis=1)]
+
+
+def gene_features(seqs: Sequence[str | bytes], kind: str = "gc_length", *, k_max: int = 5) -> np.ndarray:
+    """Composition features of whole genes of any length.
+
+    Parameters
+    ----------
+    seqs : sequence of str or bytes
+        Gene sequences (A/C/G/T/N).
+    kind : {"gc_length", "kmer"}
+        ``"gc_length"``: GC fraction and log10 length, ``(n, 2)``;
+        ``"kmer"``: (1..k_max)-mer frequencies, each k block summing to 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` / ``float32`` features, one row per gene.
+    """
+    if kind not in ("gc_length", "kmer"):
+        raise ValueError(f"kind must be 'gc_length' or 'kmer', got {kind!r}")
+    seqs = [s.encode() if isinstance(s, str) else bytes(s) for s in seqs]
+    if not seqs or min(map(len, seqs)) == 0:
+        raise ValueError("expected at least one gene, none of them empty")
+    blocks = []
+    for i in range(0, len(seqs), _GENE_CHUNK):  # pad with N (never counted) to the chunk's longest gene
+        chunk = seqs[i:i + _GENE_CHUNK]
+        width = max(map(len, chunk))
+        codes = encode.to_codes([s.ljust(width, b"N") for s in chunk])
+        if kind == "gc_length":
+            lengths = np.array([len(s) for s in chunk], dtype=np.float64)
+            blocks.append(np.column_stack([gc_fractions(codes), np.log10(lengths)]))
+        else:
+            blocks.append(kmer_frequencies(codes, k_max))
+    return np.concatenate(blocks)
+
+
+class CompositionLogistic:
+    """A gene classifier from composition alone: standardised features, class-balanced logistic regression.
+
+    Parameters
+    ----------
+    kind : {"gc_length", "kmer"}
+        Features of :func:`gene_features`.
+    k_max : int, default 5
+    C : float, default 1.0
+        Inverse L2 strength of :class:`~sklearn.linear_model.LogisticRegression`.
+    """
+
+    def __init__(self, kind: str = "gc_length", *, k_max: int = 5, C: float = 1.0) -> None:
+        self.kind, self.k_max = kind, int(k_max)
+        self.model = make_pipeline(StandardScaler(), LogisticRegression(C=C, class_weight="balanced", max_iter=2000))
+
+    def fit(self, seqs: Sequence[str | bytes], labels: Sequence) -> "CompositionLogistic":
+        labels = np.asarray(labels)
+        if len(labels) != len(seqs):
+            raise ValueError(f"expected one label per gene: {len(seqs)} genes, {len(labels)} labels")
+        self.model.fit(gene_features(seqs, self.kind, k_max=self.k_max), labels)
+        return self
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.model.classes_
+
+    def predict_proba(self, seqs: Sequence[str | bytes]) -> np.ndarray:
+        """Class probabilities ``(n, classes)`` in the order of :attr:`classes_`."""
+        return self.model.predict_proba(gene_features(seqs, self.kind, k_max=self.k_max))
+
+    def predict(self, seqs: Sequence[str | bytes]) -> np.ndarray:
+        return self.model.predict(gene_features(seqs, self.kind, k_max=self.k_max))
