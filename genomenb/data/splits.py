@@ -178,3 +178,72 @@ def check_disjoint_groups(groups: Sequence, folds: Sequence[tuple[np.ndarray, np
         shared = np.intersect1d(groups[train], groups[test])
         if shared.size:
             raise ValueError(f"fold {k}: {shared.size} groups on both sides, e.g. {shared[:3].tolist()}")
+
+
+def cluster_split(clusters: Sequence, labels: Sequence | np.ndarray | None = None, test_fraction: float = 0.2, *,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Hold out whole clusters (e.g. sequence-identity clusters) as a test set of about ``test_fraction``.
+
+    Parameters
+    ----------
+    clusters : sequence
+        One cluster (group) id per example.
+    labels : array-like, optional
+        Class labels ``(N,)``: the split is then stratified. Each cluster
+        belongs to the stratum of its most common label (ties: the smallest),
+        and every stratum sends about ``test_fraction`` of its examples to
+        the test side.
+    test_fraction : float, default 0.2
+        Target fraction of examples (per stratum) on the test side, ``0 < f < 1``.
+    seed : int, default 0
+        Order in which clusters are considered (a seeded shuffle per stratum).
+
+    Returns
+    -------
+    (train_mask, test_mask) : tuple of numpy.ndarray
+        Boolean masks ``(N,)``, complementary; no cluster is on both sides
+        (checked with :func:`check_disjoint_groups`).
+
+    Notes
+    -----
+    Greedy: the shuffled clusters of a stratum are taken one by one, and a
+    cluster joins the test side when that brings the test count closer to
+    the target. A cluster larger than the target may therefore be held out
+    or not depending on the seed, and the realised fraction differs from the
+    target by at most about half the size of a cluster.
+    """
+    clusters = np.asarray(clusters)
+    n = len(clusters)
+    if not 0.0 < float(test_fraction) < 1.0:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    ids, inverse = np.unique(clusters, return_inverse=True)
+    if len(ids) < 2:
+        raise ValueError(f"{len(ids)} clusters cannot be split; expected at least 2")
+    sizes = np.bincount(inverse, minlength=len(ids))
+    if labels is None:
+        stratum = np.zeros(len(ids), np.int64)
+    else:
+        labels = np.asarray(labels)
+        if labels.shape != (n,):
+            raise ValueError(f"labels must be (N,) like clusters, got {labels.shape}")
+        classes, label_codes = np.unique(labels, return_inverse=True)
+        counts = np.zeros((len(ids), len(classes)), np.int64)
+        np.add.at(counts, (inverse, label_codes), 1)
+        stratum = counts.argmax(axis=1)
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(ids), bool)
+    for s in np.unique(stratum):
+        members = rng.permutation(np.flatnonzero(stratum == s))
+        target, taken = float(test_fraction) * sizes[members].sum(), 0
+        for c in members:
+            if abs(taken + sizes[c] - target) < abs(taken - target):
+                held[c] = True
+                taken += int(sizes[c])
+    test = held[inverse]
+    if test.all() or not test.any():
+        raise ValueError("the split left one side empty; use more clusters or another test_fraction")
+    check_disjoint_groups(clusters, [(np.flatnonzero(~test), np.flatnonzero(test))])
+    return ~test, test
+
+
+__all__ += ["cluster_split"]
