@@ -57,6 +57,9 @@ def rows(results_dir: Path = RESULTS_DIR) -> list[list[str]]:
             out.append(_kmer_baseline(r))
         elif name == "lm_training":
             out.append(_trainer("GRU language model training (2 x 128)", "bases/s", "bases_per_second")(r))
+        elif name == "bilstm_training":
+            out.append(_trainer(f"BiLSTM classifier training (2 x 62, {r['settings']['seq_len']} bp)", "seq/s",
+                                "sequences_per_second")(r))
         elif name == "lm_scoring":
             out.append(_trainer("LSTM language-model scoring (2 x 128) of 10-kb fragments", "scored bases/s",
                                 "bases_per_second")(r))

@@ -27,6 +27,9 @@ attribution
     attribution-method ranking, sequence colour strips.
 barcodes
     Prediction-difference barcodes, grouped mean predictions.
+resistance
+    Resistance genes: composition of the gene sets, cross-validation curves,
+    CV vs held-out scores, accuracy by identity to the training genes.
 style
     Colours shared by the modules (:data:`~genomenb.plots.style.KIND_COLORS`,
     :data:`~genomenb.plots.style.BASE_COLORS`) and the kind-block labels of
