@@ -34,6 +34,10 @@ REQUIRED = {
                            "own_fasta_call_correct", "genes_lstm_t1_constraint_pct", "genes_lstm_t1_codon_distance",
                            "genes_random_codons_codon_distance", "separation_rnn_occupancy_knn_accuracy",
                            "separation_5gram_frequencies_knn_accuracy"],
+    "09_resistance_genes": ["n_positives", "n_ordinary", "test_ordinary_bilstm_accuracy",
+                            "test_ordinary_nearest_neighbour_accuracy", "test_ordinary_gc_length_accuracy",
+                            "test_ordinary_kmer_accuracy", "cv_ordinary_bilstm_accuracy", "test_capsule_gc_length_accuracy",
+                            "random_split_bilstm_accuracy", "drug_macro_f1", "drug_kmer_macro_f1"],
 }
 
 
