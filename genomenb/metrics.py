@@ -547,7 +547,10 @@ def binary_scores(y_true: np.ndarray, score: np.ndarray, *, threshold: float = 0
         ``(n,)`` labels, 0/1 or bool.
     score : numpy.ndarray
         ``(n,)`` predicted probability (or any score when only AUROC matters)
-        of the positive class; calls are ``score >= threshold``.
+        of the positive class; calls are ``score > threshold``, so a tie
+        (a score of exactly 0.5, e.g. a nearest-neighbour query without any
+        hit) goes to the negative class, as an argmax over two equal
+        probabilities does.
 
     Returns
     -------
@@ -561,7 +564,7 @@ def binary_scores(y_true: np.ndarray, score: np.ndarray, *, threshold: float = 0
     s = np.asarray(score, dtype=np.float64).ravel()
     if y.shape != s.shape or y.size == 0:
         raise ValueError(f"expected one score per label, got {y.shape} labels and {s.shape} scores")
-    calls = (s >= threshold).astype(int)
+    calls = (s > threshold).astype(int)
     both = len(np.unique(y)) == 2
     return {"accuracy": float(accuracy_score(y, calls)),
             "balanced_accuracy": float(balanced_accuracy_score(y, calls)) if both else float("nan"),

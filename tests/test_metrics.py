@@ -115,6 +115,7 @@ def test_binary_scores_match_hand_counts():
     assert out["f1"] == pytest.approx(2 * (2 / 3) * (2 / 3) / (4 / 3))
     assert out["auroc"] == pytest.approx(11.5 / 15)  # 15 pairs, one tie counted half
     assert np.isnan(binary_scores(np.ones(3), np.ones(3))["auroc"])
+    assert binary_scores(np.array([0, 1]), np.array([0.5, 0.5]))["accuracy"] == 0.5  # a tie is a negative call
     with pytest.raises(ValueError, match="one score per label"):
         binary_scores(y, s[:3])
 
