@@ -36,8 +36,9 @@ REQUIRED = {
                            "separation_5gram_frequencies_knn_accuracy"],
     "09_resistance_genes": ["n_positives", "n_ordinary", "test_ordinary_bilstm_accuracy",
                             "test_ordinary_nearest_neighbour_accuracy", "test_ordinary_gc_length_accuracy",
-                            "test_ordinary_kmer_accuracy", "cv_ordinary_bilstm_accuracy", "test_capsule_gc_length_accuracy",
-                            "random_split_bilstm_accuracy", "drug_macro_f1", "drug_kmer_macro_f1"],
+                            "test_ordinary_kmer_accuracy", "cv_ordinary_bilstm_accuracy",
+                            "test_capsule_gc_length_accuracy", "random_split_bilstm_accuracy", "drug_macro_f1",
+                            "drug_kmer_macro_f1"],
 }
 
 
