@@ -408,9 +408,7 @@ def kmer_frequencies(sequences: Sequence, k: int = 5) -> np.ndarray:
     holding an ``N`` are not counted).
     """
     codes = _as_code_list(sequences)
-    block = np.full((len(codes), max(len(c) for c in codes)), encode.N_CODE, dtype=np.uint8)
-    for i, c in enumerate(codes):
-        block[i, :len(c)] = c
+    block = encode.pad_codes(codes, max(len(c) for c in codes), side="post")
     counts = kmers.kmer_counts(block, k).astype(np.float32)
     totals = counts.sum(axis=1, keepdims=True)
     if (totals == 0).any():

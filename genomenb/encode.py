@@ -26,7 +26,7 @@ running counts for GC skew.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -36,6 +36,7 @@ __all__ = [
     "N_CODE",
     "check_codes",
     "to_codes",
+    "pad_codes",
     "decode",
     "one_hot",
     "reverse_complement",
@@ -60,6 +61,7 @@ _DECODE = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
 _COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
 # +1 for G, -1 for C: the strand asymmetry that flips at origin and terminus.
 _SKEW_STEP = np.array([0, -1, 1, 0, 0], dtype=np.int8)
+_SIDES = ("pre", "post")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -204,6 +206,63 @@ def _list_to_codes(seqs: Sequence[str | bytes]) -> np.ndarray:
         raise ValueError(f"all sequences must have the same length to form a 2-D array; "
                          f"found lengths {shown} (pad or crop them first)")
     return _ENCODE[np.frombuffer(joined, dtype=np.uint8)].reshape(n, length)
+
+
+def pad_codes(seqs: Iterable[np.ndarray | str | bytes], length: int, *, side: str = "pre", truncate: str = "pre",
+              pad_value: int = N_CODE) -> np.ndarray:
+    """Pad or truncate sequences of codes to one length: a ``(N, length)`` ``uint8`` array.
+
+    Parameters
+    ----------
+    seqs : iterable of array-like, str or bytes
+        One sequence per row: integer codes ``0..4`` (arrays or lists), or
+        DNA text (``str`` / ``bytes``, encoded with :func:`genomenb.encode.to_codes`).
+    length : int
+        Columns of the result (>= 1).
+    side : {"pre", "post"}, default "pre"
+        Where a shorter sequence is padded: before it (the seed's and Keras'
+        ``pad_sequences`` default; the forward LSTM then ends on real bases) or after it.
+    truncate : {"pre", "post"}, default "pre"
+        Which end of a longer sequence is cut: "pre" drops its first bases and
+        keeps the last ``length`` (Keras' default, the seed's), "post" keeps the first ``length``.
+    pad_value : int, default 4 (N)
+        The padding code, 0..4; the default keeps padding apart from A (0).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` ``(N, length)``.
+
+    Examples
+    --------
+    >>> pad_codes([[0, 1], [0, 1, 2, 3]], 3).tolist()
+    [[4, 0, 1], [1, 2, 3]]
+    """
+    length = _check_k(length, None, "length")
+    if isinstance(pad_value, bool) or not isinstance(pad_value, (int, np.integer)) or not 0 <= pad_value <= N_CODE:
+        raise ValueError(f"pad_value must be between 0 and {N_CODE}, got {pad_value!r}")
+    for name, value in (("side", side), ("truncate", truncate)):
+        if value not in _SIDES:
+            raise ValueError(f"{name} must be 'pre' or 'post', got {value!r}")
+    if isinstance(seqs, (str, bytes, bytearray)):
+        raise TypeError("seqs must be a list of sequences, not one sequence; wrap it in a list")
+    rows = list(seqs)
+    out = np.full((len(rows), length), pad_value, dtype=np.uint8)
+    for i, seq in enumerate(rows):
+        if isinstance(seq, (str, bytes, bytearray)):
+            codes = to_codes(seq)
+        elif np.size(seq) == 0:
+            continue  # an empty sequence: a row of padding
+        else:
+            codes = check_codes(seq, ndim=(1,), name=f"seqs[{i}]")
+        if len(codes) > length:
+            codes = codes[-length:] if truncate == "pre" else codes[:length]
+        if len(codes):
+            if side == "pre":
+                out[i, length - len(codes):] = codes
+            else:
+                out[i, :len(codes)] = codes
+    return out
 
 
 def decode(codes: np.ndarray) -> str | list[str]:

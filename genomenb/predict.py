@@ -362,9 +362,7 @@ def layer_outputs(model: keras.Model, x, layer: str, *, batch_size: int = 32,
     for lo in range(0, len(order), int(batch_size)):
         rows = order[lo:lo + int(batch_size)]
         width = int(lengths[rows].max()) if fixed is not None else -(-int(lengths[rows].max()) // step) * step
-        block = np.full((len(rows), width), encode.N_CODE, dtype=np.uint8)
-        for j, r in enumerate(rows):
-            block[j, :lengths[r]] = seqs[r]
+        block = encode.pad_codes([seqs[r] for r in rows], width, side="post")
         states = predict(sub, block, batch_size=batch_size)
         for j, r in enumerate(rows):
             out[r] = states[j, :lengths[r]].copy()

@@ -12,12 +12,12 @@ import keras
 import numpy as np
 import pytest
 
+from genomenb.encode import pad_codes
 from genomenb.models.classifier import (
     PAD_CODE,
     ClassifierConfig,
     build_bilstm_classifier,
     compile_bilstm_classifier,
-    pad_codes,
 )
 from genomenb.predict import predict
 from genomenb.training import train_supervised

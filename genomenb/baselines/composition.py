@@ -199,8 +199,7 @@ def gene_features(seqs: Sequence[str | bytes], kind: str = "gc_length", *, k_max
     blocks = []
     for i in range(0, len(seqs), _GENE_CHUNK):  # pad with N (never counted) to the chunk's longest gene
         chunk = seqs[i:i + _GENE_CHUNK]
-        width = max(map(len, chunk))
-        codes = encode.to_codes([s.ljust(width, b"N") for s in chunk])
+        codes = encode.pad_codes(chunk, max(map(len, chunk)), side="post")
         if kind == "gc_length":
             lengths = np.array([len(s) for s in chunk], dtype=np.float64)
             blocks.append(np.column_stack([gc_fractions(codes), np.log10(lengths)]))

@@ -12,7 +12,7 @@ drug class of a resistance gene).
 Input
     Integer codes ``(batch, seq_len)`` (``A=0 C=1 G=2 T=3 N=4``, see
     :mod:`genomenb.encode`), every sequence padded or truncated to one length
-    by :func:`pad_codes`. The seed used Keras' ``pad_sequences`` defaults:
+    by :func:`genomenb.encode.pad_codes`. The seed used Keras' ``pad_sequences`` defaults:
     padding *and* truncation at the start ("pre"), with the value 0 -- which in
     its coding was also the base A, so a short gene looked like a gene behind
     a run of As. Here the padding is ``N`` (code 4), a token of its own, still
@@ -45,26 +45,23 @@ JAX and PyTorch backends and saves to a plain ``.keras`` file.
 
 Examples
 --------
->>> x = pad_codes([to_codes("ACGT"), to_codes("GGCCGTA")], 6)  # doctest: +SKIP
+>>> x = genomenb.encode.pad_codes(["ACGT", "GGCCGTA"], 6)  # doctest: +SKIP
 >>> model = build_bilstm_classifier(ClassifierConfig(seq_len=6))  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import keras
 import numpy as np
 
-from genomenb.encode import N_CODE, check_codes, to_codes
+from genomenb.encode import N_CODE
 
-__all__ = ["VOCAB_SIZE", "PAD_CODE", "ClassifierConfig", "build_bilstm_classifier", "compile_bilstm_classifier",
-           "pad_codes"]
+__all__ = ["VOCAB_SIZE", "PAD_CODE", "ClassifierConfig", "build_bilstm_classifier", "compile_bilstm_classifier"]
 
 VOCAB_SIZE = 5  # input codes A C G T N
-PAD_CODE = N_CODE  # the padding token: N, never 0 (= A)
-_SIDES = ("pre", "post")
+PAD_CODE = N_CODE  # the padding token (genomenb.encode.pad_codes' default): N, never 0 (= A)
 
 
 def _check_int(name: str, value: object, low: int, high: int | None = None) -> int:
@@ -142,7 +139,7 @@ def build_bilstm_classifier(config: ClassifierConfig | None = None, seq_len: int
     -------
     keras.Model
         Input ``codes``: int32 ``(batch, seq_len)``, padded with ``N``
-        (:func:`pad_codes`); output ``probabilities``: float32
+        (:func:`genomenb.encode.pad_codes`); output ``probabilities``: float32
         ``(batch, 1)`` sigmoid or ``(batch, n_classes)`` softmax.
     """
     config = config or ClassifierConfig()
@@ -203,59 +200,3 @@ def compile_bilstm_classifier(model: keras.Model, learning_rate: float = 1e-3, *
                   loss=masked_binary_crossentropy if binary else "sparse_categorical_crossentropy",
                   jit_compile=jit_compile)
     return model
-
-
-def pad_codes(seqs: Iterable[np.ndarray | str | bytes], length: int, *, side: str = "pre", truncate: str = "pre",
-              pad_value: int = PAD_CODE) -> np.ndarray:
-    """Pad or truncate sequences of codes to one length: a ``(N, length)`` ``uint8`` array.
-
-    Parameters
-    ----------
-    seqs : iterable of array-like, str or bytes
-        One sequence per row: integer codes ``0..4`` (arrays or lists), or
-        DNA text (``str`` / ``bytes``, encoded with :func:`genomenb.encode.to_codes`).
-    length : int
-        Columns of the result (>= 1).
-    side : {"pre", "post"}, default "pre"
-        Where a shorter sequence is padded: before it (the seed's and Keras'
-        ``pad_sequences`` default; the forward LSTM then ends on real bases) or after it.
-    truncate : {"pre", "post"}, default "pre"
-        Which end of a longer sequence is cut: "pre" drops its first bases and
-        keeps the last ``length`` (Keras' default, the seed's), "post" keeps the first ``length``.
-    pad_value : int, default 4 (N)
-        The padding code, 0..4; the default keeps padding apart from A (0).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``uint8`` ``(N, length)``.
-
-    Examples
-    --------
-    >>> pad_codes([[0, 1], [0, 1, 2, 3]], 3).tolist()
-    [[4, 0, 1], [1, 2, 3]]
-    """
-    length = _check_int("length", length, 1)
-    pad_value = _check_int("pad_value", pad_value, 0, N_CODE)
-    for name, value in (("side", side), ("truncate", truncate)):
-        if value not in _SIDES:
-            raise ValueError(f"{name} must be 'pre' or 'post', got {value!r}")
-    if isinstance(seqs, (str, bytes, bytearray)):
-        raise TypeError("seqs must be a list of sequences, not one sequence; wrap it in a list")
-    rows = list(seqs)
-    out = np.full((len(rows), length), pad_value, dtype=np.uint8)
-    for i, seq in enumerate(rows):
-        if isinstance(seq, (str, bytes, bytearray)):
-            codes = to_codes(seq)
-        elif np.size(seq) == 0:
-            continue  # an empty sequence: a row of padding
-        else:
-            codes = check_codes(seq, ndim=(1,), name=f"seqs[{i}]")
-        if len(codes) > length:
-            codes = codes[-length:] if truncate == "pre" else codes[:length]
-        if len(codes):
-            if side == "pre":
-                out[i, length - len(codes):] = codes
-            else:
-                out[i, :len(codes)] = codes
-    return out
