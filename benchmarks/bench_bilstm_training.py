@@ -11,7 +11,7 @@ about five times slower per sequence), so a run stays short on a small CPU.
 genomenb's path is the one :func:`genomenb.training.train_supervised` takes for
 a binary target: :class:`genomenb.training.batches.ArrayBatches` serves the
 uint8 codes, the model is compiled the way ``train_supervised`` compiles it
-(Adam, :func:`genomenb.models.multitask.masked_binary_crossentropy`, Keras'
+(Adam, :func:`genomenb.models.losses.masked_binary_crossentropy`, Keras'
 default ``jit_compile``, which is off on a CPU under TensorFlow) and
 ``keras.Model.fit`` runs one epoch. With ``--xla`` (the default under
 TensorFlow) the same model is also timed compiled with XLA
@@ -70,7 +70,7 @@ def genomenb_trainer(codes, labels, batch_size: int, learning_rate: float, *, xl
     import keras
 
     from genomenb.models.classifier import ClassifierConfig, build_bilstm_classifier, compile_bilstm_classifier
-    from genomenb.models.multitask import masked_binary_crossentropy
+    from genomenb.models.losses import masked_binary_crossentropy
     from genomenb.predict import prepare_batch
     from genomenb.training.batches import ArrayBatches
 

@@ -56,7 +56,8 @@ def genomenb_trainer(family: str, codes, labels, batch_size: int, learning_rate:
 
     import keras
 
-    from genomenb.models.multitask import build_multitask_model, masked_binary_crossentropy
+    from genomenb.models.losses import masked_binary_crossentropy
+    from genomenb.models.multitask import build_multitask_model
     from genomenb.predict import prepare_batch
     from genomenb.training.batches import ArrayBatches
 

@@ -60,6 +60,14 @@ def rows(results_dir: Path = RESULTS_DIR) -> list[list[str]]:
         elif name == "bilstm_training":
             out.append(_trainer(f"BiLSTM classifier training (2 x 62, {r['settings']['seq_len']} bp)", "seq/s",
                                 "sequences_per_second")(r))
+        elif name == "deeprage_training":
+            for key, join in (("pytorch", "literal concatenation"), ("pytorch_two_halves", "two-halves trick")):
+                ratio = r["ratio_genomenb_over_" + key]
+                part = {"model": join, "genomenb": r["genomenb"], "pytorch": r[key],
+                        "ratio_genomenb_over_pytorch": ratio}
+                out.append(_trainer(f"DeepRAGE concatenation training ({r['settings']['conditions']} conditions, "
+                                    f"{r['settings']['seq_len']} bp), PyTorch {{model}}", "seq/s",
+                                    "sequences_per_second")(r, part))
         elif name == "lm_scoring":
             out.append(_trainer("LSTM language-model scoring (2 x 128) of 10-kb fragments", "scored bases/s",
                                 "bases_per_second")(r))

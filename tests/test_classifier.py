@@ -103,6 +103,8 @@ def test_default_config_is_the_seed_architecture():
     ({"dropout": -0.1}, ValueError, r"dropout must be in \[0, 1\)"),
     ({"dropout": "0.2"}, TypeError, "dropout must be a float"),
     ({"seq_len": 0}, ValueError, "seq_len must be >= 1"),
+    ({"seq_len": 20, "input_len": 10}, ValueError, "needs a seq_len of at most input_len"),
+    ({"input_len": 10}, ValueError, "needs a seq_len of at most input_len"),
 ])
 def test_config_validation(kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -128,6 +130,21 @@ def test_binary_and_multiclass_shapes_and_dtypes():
         q = predict(multi, x[:, -length:], batch_size=8)
         assert q.dtype == np.float32 and q.shape == (10, 3)
         np.testing.assert_allclose(q.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_input_len_reads_the_last_seq_len_codes_like_pad_codes():
+    """A model cropping a wide array gives what the same weights give on the array padded to seq_len."""
+    from genomenb.encode import pad_codes
+
+    rng = np.random.default_rng(3)
+    seqs = ["".join(rng.choice(list("ACGT"), n)) for n in (5, 12, 30)]
+    keras.utils.set_random_seed(0)
+    wide = build_bilstm_classifier(ClassifierConfig(**TINY, seq_len=12, input_len=30))
+    narrow = build_bilstm_classifier(ClassifierConfig(**TINY, seq_len=12))
+    assert wide.input_shape == (None, 30) and narrow.input_shape == (None, 12)
+    narrow.set_weights(wide.get_weights())
+    np.testing.assert_allclose(predict(wide, pad_codes(seqs, 30)), predict(narrow, pad_codes(seqs, 12)), rtol=1e-5)
+    assert not np.allclose(predict(wide, pad_codes(seqs, 30)), predict(narrow, pad_codes(seqs, 12)[:, ::-1]))
 
 
 def test_compile_helper_uses_the_loss_of_the_output():

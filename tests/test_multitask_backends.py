@@ -13,7 +13,8 @@ import json
 import numpy as np
 import keras
 from genomenb.encode import one_hot
-from genomenb.models.multitask import build_multitask_model, masked_binary_crossentropy
+from genomenb.models.losses import masked_binary_crossentropy
+from genomenb.models.multitask import build_multitask_model
 
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)

@@ -4,12 +4,12 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from genomenb.encode import one_hot  # noqa: E402
+from genomenb.models.losses import masked_binary_crossentropy  # noqa: E402
 from genomenb.models.multitask import (  # noqa: E402
     build_bigru_multitask,
     build_danq,
     build_deepsea_cnn,
     build_multitask_model,
-    masked_binary_crossentropy,
 )
 
 

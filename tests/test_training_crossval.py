@@ -28,6 +28,22 @@ def test_grouped_folds_keep_every_group_on_one_side():
         grouped_folds(groups[:8], 5)
 
 
+def test_merge_groups_joins_clusters_through_shared_families():
+    from genomenb.data.splits import merge_groups
+
+    clusters = [0, 0, 1, 2, 3, 4]
+    family = ["blaOXA", None, "blaOXA", "tet", float("nan"), "tet"]
+    groups = merge_groups(clusters, family)
+    assert groups.tolist() == [0, 0, 0, 1, 2, 1]
+    folds = grouped_folds(groups, 3)
+    check_disjoint_groups(clusters, folds)  # no cluster, nor family, straddles a fold
+    named = np.array([isinstance(f, str) for f in family])
+    for train, test in folds:  # nor does a family name
+        assert not set(np.array(family, object)[train[named[train]]]) & set(np.array(family, object)[test[named[test]]])
+    with pytest.raises(ValueError, match="key 1 has 2 values, expected 6"):
+        merge_groups(clusters, ["a", "b"])
+
+
 def test_batches_trim_padding_to_a_multiple():
     tokens, labels, _ = variable_length_genes()
     assert trimmed_length(tokens[:3], 0, 8) % 8 == 0

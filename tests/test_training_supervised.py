@@ -100,7 +100,7 @@ def test_predict_pads_the_last_batch_and_averages_strands():
 
 
 def test_masked_bce_matches_the_keras_loss_and_skips_missing_labels():
-    from genomenb.models.multitask import masked_binary_crossentropy
+    from genomenb.models.losses import masked_binary_crossentropy
 
     rng = np.random.default_rng(0)
     y = np.where(rng.random((20, 5)) < 0.3, 1.0, 0.0).astype(np.float32)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from genomenb import encode
 
-__all__ = ["GenomeSplit", "split_genome", "grouped_folds", "check_disjoint_groups"]
+__all__ = ["GenomeSplit", "split_genome", "grouped_folds", "check_disjoint_groups", "merge_groups"]
 
 
 @dataclass
@@ -169,6 +169,53 @@ def grouped_folds(groups: Sequence, n_splits: int = 5, *, labels: np.ndarray | N
     out = [(np.sort(tr).astype(np.int64), np.sort(te).astype(np.int64)) for tr, te in folds]
     check_disjoint_groups(groups, out)
     return out
+
+
+def merge_groups(*keys: Sequence) -> np.ndarray:
+    """One group per connected set of examples that share a value of any key (union of groupings).
+
+    Two examples end up in one group when they share an identity cluster, *or*
+    a family name, *or* any other key, directly or through a chain of other
+    examples. Missing values (``None``, NaN, ``""``) join nothing.
+
+    Parameters
+    ----------
+    *keys : sequence
+        One or more groupings, each one value per example (same length).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` ``(N,)`` group ids ``0..n_groups - 1``, numbered in order of
+        first appearance.
+
+    Examples
+    --------
+    >>> merge_groups([0, 0, 1, 2], ["a", None, "b", "a"]).tolist()
+    [0, 0, 1, 0]
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if not keys:
+        raise ValueError("merge_groups needs at least one key")
+    n = len(keys[0])
+    rows, cols, offset = [], [], n
+    for k, key in enumerate(keys):
+        if len(key) != n:
+            raise ValueError(f"key {k} has {len(key)} values, expected {n} (one per example)")
+        values = np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in key])
+        present = np.flatnonzero(values != "")
+        ids, inverse = np.unique(values[present], return_inverse=True)
+        rows.append(present)
+        cols.append(offset + inverse)
+        offset += len(ids)
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    graph = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(offset, offset))
+    _, labels = connected_components(graph, directed=False)
+    _, first, inverse = np.unique(labels[:n], return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))  # renumber components by first appearance
+    return order[inverse].astype(np.int64)
 
 
 def check_disjoint_groups(groups: Sequence, folds: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:

@@ -92,7 +92,14 @@ class ClassifierConfig:
     n_classes : int, default 1
         1: one sigmoid output (binary); more: a softmax over the classes.
     seq_len : int or None, default None
-        Input length (900 in the seed); ``None`` accepts any length.
+        Bases the LSTMs read (900 in the seed); ``None`` accepts any length.
+    input_len : int or None, default None
+        Width of the input when it is wider than ``seq_len``: the model then
+        reads only the last ``seq_len`` codes of each row (a crop right after
+        the embedding), exactly what :func:`genomenb.encode.pad_codes` would
+        have given at ``seq_len`` with its default "pre" truncation. Models
+        that read different lengths can so share one padded array (a grid
+        over ``seq_len`` in :func:`genomenb.training.select_models`).
     """
 
     embedding_dim: int = 50
@@ -101,6 +108,7 @@ class ClassifierConfig:
     dropout: float = 0.18
     n_classes: int = 1
     seq_len: int | None = None
+    input_len: int | None = None
 
     def __post_init__(self) -> None:
         for name, low, high in (("embedding_dim", 1, None), ("units", 1, None), ("layers", 1, 4),
@@ -108,6 +116,11 @@ class ClassifierConfig:
             object.__setattr__(self, name, _check_int(name, getattr(self, name), low, high))
         if self.seq_len is not None:
             object.__setattr__(self, "seq_len", _check_int("seq_len", self.seq_len, 1))
+        if self.input_len is not None:
+            object.__setattr__(self, "input_len", _check_int("input_len", self.input_len, 1))
+            if self.seq_len is None or self.seq_len > self.input_len:
+                raise ValueError(f"input_len ({self.input_len}) needs a seq_len of at most input_len, "
+                                 f"got {self.seq_len}")
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float, np.floating)):
             raise TypeError(f"dropout must be a float, got {type(self.dropout).__name__}")
         if not 0.0 <= float(self.dropout) < 1.0:
@@ -133,12 +146,12 @@ def build_bilstm_classifier(config: ClassifierConfig | None = None, seq_len: int
         Architecture; defaults to the seed's (embedding 50, 2 x BiLSTM 62,
         dropout 0.18, one sigmoid output).
     seq_len : int, optional
-        Input length; overrides ``config.seq_len`` (``None`` in both: any length).
+        Bases read; overrides ``config.seq_len`` (``None`` in both: any length).
 
     Returns
     -------
     keras.Model
-        Input ``codes``: int32 ``(batch, seq_len)``, padded with ``N``
+        Input ``codes``: int32 ``(batch, input_len or seq_len)``, padded with ``N``
         (:func:`genomenb.encode.pad_codes`); output ``probabilities``: float32
         ``(batch, 1)`` sigmoid or ``(batch, n_classes)`` softmax.
     """
@@ -146,8 +159,11 @@ def build_bilstm_classifier(config: ClassifierConfig | None = None, seq_len: int
     if not isinstance(config, ClassifierConfig):
         raise TypeError(f"config must be a ClassifierConfig, got {type(config).__name__}")
     seq_len = config.seq_len if seq_len is None else _check_int("seq_len", seq_len, 1)
-    codes = keras.Input(shape=(seq_len,), dtype="int32", name="codes")
+    width = seq_len if config.input_len is None else max(config.input_len, seq_len)
+    codes = keras.Input(shape=(width,), dtype="int32", name="codes")
     x = keras.layers.Embedding(VOCAB_SIZE, config.embedding_dim, name="embedding")(codes)
+    if width != seq_len:  # read the last seq_len codes only
+        x = keras.layers.Cropping1D((width - seq_len, 0), name="last_bases")(x)
     for i in range(config.layers):
         last = i == config.layers - 1
         x = keras.layers.Bidirectional(keras.layers.LSTM(config.units, return_sequences=not last),
@@ -191,7 +207,7 @@ def compile_bilstm_classifier(model: keras.Model, learning_rate: float = 1e-3, *
     keras.Model
         The same model, compiled.
     """
-    from genomenb.models.multitask import masked_binary_crossentropy
+    from genomenb.models.losses import masked_binary_crossentropy
 
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate}")

@@ -1,5 +1,7 @@
 """Multitask sequence classifiers: one sigmoid output per chromatin feature (or TF set).
 
+Their loss, :func:`genomenb.models.losses.masked_binary_crossentropy`, lives with the other masked losses.
+
 Three families, all taking one-hot input ``(batch, L, 4)`` float32 (N = all-zero
 row, see :mod:`genomenb.encode`) and returning ``(batch, n_tasks)``
 probabilities, so training, evaluation and saliency code treat them alike:
@@ -26,10 +28,10 @@ models run under the TensorFlow, JAX and PyTorch backends.
 from __future__ import annotations
 
 import keras
-from keras import layers, ops
+from keras import layers
 
-__all__ = ["build_bigru_multitask", "build_deepsea_cnn", "build_danq", "build_multitask_model",
-           "masked_binary_crossentropy", "MODEL_FAMILIES", "scaled_sizes", "init_output_bias"]
+__all__ = ["build_bigru_multitask", "build_deepsea_cnn", "build_danq", "build_multitask_model", "MODEL_FAMILIES",
+           "scaled_sizes", "init_output_bias"]
 
 
 def build_bigru_multitask(seq_len: int = 100, n_tasks: int = 919, *, embed_dim: int = 2, units: int = 128,
@@ -192,23 +194,3 @@ def init_output_bias(model: keras.Model, prevalence, *, layer: str = "tasks", fl
     dense.bias.assign(np.log(p / (1.0 - p)).astype("float32"))
     return model
 
-
-@keras.saving.register_keras_serializable(package="genomenb")
-def masked_binary_crossentropy(y_true, y_pred):
-    """Binary cross-entropy averaged over the labelled tasks of each example only.
-
-    Labels below 0 (use -1) mark tasks an example has no label for; they
-    contribute nothing to the loss or its gradient. With one label per
-    example this trains each task's output only on that task's sequences.
-
-    Returns
-    -------
-    tensor
-        float, shape ``(batch,)``.
-    """
-    y_true = ops.cast(y_true, y_pred.dtype)
-    mask = ops.cast(ops.greater_equal(y_true, 0.0), y_pred.dtype)
-    target = ops.maximum(y_true, 0.0)
-    p = ops.clip(y_pred, 1e-7, 1.0 - 1e-7)
-    bce = -(target * ops.log(p) + (1.0 - target) * ops.log(1.0 - p))
-    return ops.sum(bce * mask, axis=-1) / ops.maximum(ops.sum(mask, axis=-1), 1.0)

@@ -60,8 +60,10 @@ def plot_accuracy_by_length(ax, accuracy: pd.DataFrame, *, chance: float | None 
     return ax
 
 
-def plot_confusion(ax, truth: Sequence[str], calls: Sequence[str], labels: Sequence[str], *, title: str = ""):
-    """Confusion matrix, rows true genus, columns call, as fractions of each row (counts written in)."""
+def plot_confusion(ax, truth: Sequence[str], calls: Sequence[str], labels: Sequence[str], *, title: str = "",
+                   what: str = "genus"):
+    """Confusion matrix, rows the true ``what`` (genus, class), columns the call, as fractions of each row (counts
+    written in)."""
     labels = list(labels)
     index = {g: i for i, g in enumerate(labels)}
     counts = np.zeros((len(labels), len(labels)), dtype=int)
@@ -77,8 +79,8 @@ def plot_confusion(ax, truth: Sequence[str], calls: Sequence[str], labels: Seque
                         color="white" if share[i, j] > 0.6 else "black")
     ax.set_xticks(range(len(labels)), labels, rotation=40, ha="right", fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
-    ax.set_xlabel("called genus")
-    ax.set_ylabel("true genus")
+    ax.set_xlabel(f"called {what}")
+    ax.set_ylabel(f"true {what}")
     if title:
         ax.set_title(title, fontsize=10)
     return ax

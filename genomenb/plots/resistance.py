@@ -58,8 +58,9 @@ def plot_cv_vs_test(ax, table: pd.DataFrame, *, metric: str = "accuracy"):
     return ax
 
 
-def plot_identity_bins(ax, bins: pd.DataFrame, *, models=("nearest_neighbour", "bilstm")):
-    """Accuracy per identity bin (rows of ``bins``), one bar per model, gene counts above."""
+def plot_identity_bins(ax, bins: pd.DataFrame, *, models=("nearest_neighbour", "bilstm"),
+                       xlabel: str = "identity of a test gene to its most similar training gene"):
+    """Accuracy per identity bin (rows of ``bins``), one bar per model (a column of ``bins``), gene counts above."""
     width = 0.8 / len(models)
     for j, model in enumerate(models):
         xs = np.arange(len(bins)) + (j - (len(models) - 1) / 2) * width
@@ -67,7 +68,7 @@ def plot_identity_bins(ax, bins: pd.DataFrame, *, models=("nearest_neighbour", "
     for i, n in enumerate(bins["genes"]):
         ax.text(i, 1.03, f"n={int(n)}", ha="center", fontsize=8)
     ax.set_xticks(range(len(bins)), [str(b) for b in bins.index])
-    ax.set_xlabel("identity of a test gene to its most similar training gene")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("called correctly")
     ax.set_ylim(0, 1.12)
     ax.legend(fontsize=8, loc="lower left")

@@ -79,7 +79,8 @@ def cross_validate(build_model: Callable[[], keras.Model], x: Inputs, y: np.ndar
         Fold ``k`` trains in ``<checkpoint_dir>/fold<k>``.
     n_splits : int, default 5
     stratify : bool, optional
-        Keep class proportions per fold (default: for ``"multiclass"``).
+        Keep class proportions per fold (default: for ``"multiclass"`` with
+        ``(N,)`` labels; ``(N, K)`` labels cannot be stratified).
     seed : int
         Fixes the folds and every fold's initial weights and batch order.
     monitor, mode
@@ -96,8 +97,12 @@ def cross_validate(build_model: Callable[[], keras.Model], x: Inputs, y: np.ndar
     n = n_rows(x)
     if len(groups) != n:
         raise ValueError(f"groups must have one entry per example ({n}), got {len(groups)}")
-    stratify = target == "multiclass" if stratify is None else stratify
-    folds = grouped_folds(groups, n_splits, labels=np.asarray(y) if stratify else None, seed=seed)
+    y_rows = np.asarray(y)
+    stratify = target == "multiclass" and y_rows.ndim == 1 if stratify is None else stratify
+    if stratify and y_rows.ndim != 1:
+        raise ValueError(f"stratify needs (N,) class labels; got labels of shape {y_rows.shape} "
+                         "(pass stratify=False)")
+    folds = grouped_folds(groups, n_splits, labels=y_rows if stratify else None, seed=seed)
     rows, results = [], []
     for k, (train, valid) in enumerate(folds):
         keras.utils.set_random_seed(seed + k)

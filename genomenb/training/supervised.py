@@ -6,7 +6,8 @@ through the one epoch loop (:func:`genomenb.training.loop.run_epochs`): the
 (``target="multilabel"``), a gene classifier on padded variable-length
 sequences (``"multiclass"``, optional class weights and padding trimming),
 expression regression from a promoter and a regulator vector (``"regression"``,
-a dict of named inputs). Integer-coded sequences are one-hot encoded per
+a dict of named inputs), or one output per condition with missing cells
+(``(N, K)`` targets with NaN, or ``-1`` class labels). Integer-coded sequences are one-hot encoded per
 batch where the model expects it (:func:`genomenb.predict.prepare_batch`).
 
 After every epoch the validation set is scored (:mod:`genomenb.training.targets`),
@@ -128,8 +129,17 @@ def train_supervised(model: keras.Model, x_train: Inputs, y_train: np.ndarray, x
             raise ValueError("training and validation labels must have the same number of tasks")
         if tuple(model.output_shape[1:]) != (y_train.shape[1],):
             raise ValueError(f"the model has outputs {model.output_shape[1:]}, the labels {y_train.shape[1]} tasks")
-        if not (y_valid >= 0).any():
-            raise ValueError("y_valid holds no label at all")
+    if target == "multiclass" and y_train.ndim != y_valid.ndim:
+        raise ValueError(f"y_train {y_train.shape} and y_valid {y_valid.shape} must both be (N,) or both (N, K)")
+    if y_train.ndim == 2 and target != "multilabel":
+        expected = (y_train.shape[1],)
+        got = tuple(model.output_shape[1:2]) if target == "multiclass" else tuple(model.output_shape[1:])
+        if y_valid.shape[1] != y_train.shape[1] or got != expected:
+            raise ValueError(f"the model has outputs {tuple(model.output_shape[1:])}; y_train {y_train.shape} and "
+                             f"y_valid {y_valid.shape} need {y_train.shape[1]} outputs per example")
+    for name, y in (("y_train", y_train), ("y_valid", y_valid)):
+        if not target_kinds.has_labels(target, y).any():
+            raise ValueError(f"{name} holds no label at all")
     feed = functools.partial(prepare_batch, model)
     feed(take_rows(x_valid, slice(0, 1)))  # fails early, naming the input, on data the model cannot take
     track = dict(track or {})
@@ -140,6 +150,9 @@ def train_supervised(model: keras.Model, x_train: Inputs, y_train: np.ndarray, x
     if class_weight is not None and class_weight is not False:
         if target != "multiclass":
             raise ValueError("class_weight is for target='multiclass'")
+        if y_train.ndim != 1:
+            raise ValueError(f"class_weight applies to (N,) class labels only, not to {y_train.shape} labels with "
+                             "-1 for 'no label'")
         weights = class_weights(y_train) if class_weight is True else np.asarray(class_weight, dtype=np.float64)
         if weights.ndim != 1 or len(weights) <= int(y_train.max()):
             raise ValueError(f"class_weight needs one weight per class (0..{int(y_train.max())}), got {weights.shape}")
@@ -159,7 +172,7 @@ def train_supervised(model: keras.Model, x_train: Inputs, y_train: np.ndarray, x
 
     def compile_model(m: keras.Model) -> None:
         m.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm),
-                  loss=target_kinds.loss_for(target))
+                  loss=target_kinds.loss_for(target, y_train))
 
     def scores(m: keras.Model, inputs: Inputs) -> np.ndarray:
         return predict(m, inputs, batch_size=predict_batch_size, reverse_complement_average=reverse_complement_average)
