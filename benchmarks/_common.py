@@ -57,6 +57,23 @@ def best_of(func: Callable[[], Any], repeats: int = 3, warmup: int = 0) -> tuple
     return best, result
 
 
+def interleaved_best(runs: dict, repeats: int) -> tuple[dict, dict]:
+    """Time every run ``repeats`` times, taking turns (an untimed run of each first), and keep each one's fastest.
+
+    Taking turns spreads the load of a shared machine over all the tools
+    instead of penalising whichever happens to run while it peaks. Returns
+    the best seconds and the last result of each run, by name.
+    """
+    seconds, results = {}, {}
+    for run in runs.values():
+        best_of(run, repeats=1)  # compilation, thread pools, allocator
+    for _ in range(repeats):
+        for name, run in runs.items():
+            s, results[name] = best_of(run, repeats=1)
+            seconds[name] = min(seconds.get(name, s), s)
+    return seconds, results
+
+
 def machine_info() -> dict[str, Any]:
     """CPU count, platform, Python and key library versions of this run."""
     import numpy as np

@@ -58,7 +58,7 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _common import best_of, machine_info, print_table, write_results  # noqa: E402
+from _common import interleaved_best, machine_info, print_table, write_results  # noqa: E402
 
 SEED = 0
 TARGET_RATIO = 1.0  # genomenb at least as fast as the literal PyTorch concatenation on the CPU
@@ -195,18 +195,6 @@ def pytorch_trainers(batches, regulators, config, learning_rate: float, threads:
 
         trainers[name] = (run, sum(p.numel() for p in model.parameters()))
     return trainers, torch.__version__, torch.get_num_threads()
-
-
-def interleaved_best(runs: dict, repeats: int) -> tuple[dict, dict]:
-    """Time every run ``repeats`` times, taking turns (an untimed run of each first), and keep each one's fastest."""
-    seconds, losses = {}, {}
-    for run in runs.values():
-        best_of(run, repeats=1)  # compilation, thread pools, allocator
-    for _ in range(repeats):
-        for name, run in runs.items():
-            s, losses[name] = best_of(run, repeats=1)
-            seconds[name] = min(seconds.get(name, s), s)
-    return seconds, losses
 
 
 def _maxrss_mib() -> float:

@@ -111,6 +111,21 @@ def test_filter_pwm_recovers_the_planted_motif(padding, kernel_pad, collection):
     np.testing.assert_allclose(motifs.filter_pwms(model, codes).counts, found.counts)  # codes work too
 
 
+def test_filter_pwms_top_counts_the_most_activating_windows():
+    model = scanner_model(padding="valid", kernel_pad=0)
+    codes, _ = planted_sequences(40)
+    x = one_hot(codes)
+    for top in (1, 7, 25):
+        found = motifs.filter_pwms(model, x, top=top)
+        assert (found.n_sites >= top).all()  # windows tied with the top-th one count too
+    acts = predict(keras.Model(model.get_layer("scan").input, model.get_layer("scan").output), x)
+    best = motifs.filter_pwms(model, x, top=1)
+    i, p = np.unravel_index(acts[..., 0].argmax(), acts.shape[:2])
+    np.testing.assert_array_equal(best.counts[0] > 0, x[i, p:p + 8] > 0)  # the one best window, exactly
+    with pytest.raises(ValueError, match="top must be between 1"):
+        motifs.filter_pwms(model, x, top=0)
+
+
 def test_filter_pwms_of_a_two_input_model_read_the_sequence_input():
     model = two_input_model()
     codes, levels = two_input_data(n=30)

@@ -39,6 +39,20 @@ REQUIRED = {
                             "test_ordinary_kmer_accuracy", "cv_ordinary_bilstm_accuracy",
                             "test_capsule_gc_length_accuracy", "random_split_bilstm_accuracy", "drug_macro_f1",
                             "drug_kmer_macro_f1"],
+    "10_deeprage": ["class_balance_down", "class_balance_baseline", "class_balance_up", "pairs_best_network_accuracy",
+                    "pairs_margin_vs_additive", "pairs_margin_vs_boosted_trees", "paper_deeprage_c_accuracy_theirs",
+                    "join_memory_paper_tensor_full", "join_memory_paper_tensor_factorized",
+                    "join_memory_paper_tensor_pooled", "parameters_paper_tensor_factorized",
+                    "parameters_paper_tensor_pooled", "pairs_best_confusion_pct_down_down"]
+                   + [f"{k}_{m}_classes_accuracy" for k in ("genes", "conditions", "pairs")
+                      for m in ("majority", "additive", "boosted_trees", "concat", "tensor_pooled",
+                                "tensor_factorized", "promoter_only", "regulator_only")]
+                   + [f"{k}_{m}_regression_mse" for k in ("genes", "conditions", "pairs")
+                      for m in ("additive", "boosted_trees", "concat", "tensor_pooled", "tensor_factorized",
+                                "promoter_only", "regulator_only")],
+    "11_deeprage_motifs": ["n_filters_matched", "n_filters_matched_prior", "motif_model_pairs_mse", "rnn_pool"]
+                          + [f"{k}_{m}_classes_accuracy" for k in ("genes", "conditions", "pairs")
+                             for m in ("majority", "additive", "concat_rnn", "tensor_rnn")],
 }
 
 

@@ -21,6 +21,8 @@ module                                             what it does
 :mod:`~genomenb.interpret.grading`                 attributions graded against known (planted) sites
 :mod:`~genomenb.interpret.cases`                   which DeepSEA-sim sequences and tasks to explain
 :mod:`~genomenb.interpret.barcodes`                feature barcodes and ranked, annotated feature tables
+:mod:`~genomenb.interpret.enrichment`              the knockout test: do a filter's most affected genes
+                                                   belong to its TF's targets (rank-sum, Fisher, BH)
 =================================================  ===========================================================
 
 Models
@@ -43,10 +45,11 @@ from genomenb.interpret import (  # noqa: F401  (the submodules are the package'
     attribution,
     barcodes,
     cases,
+    enrichment,
     grading,
     motifs,
     optimization,
     perturbation,
 )
 
-__all__ = ["attribution", "perturbation", "optimization", "motifs", "grading", "cases", "barcodes"]
+__all__ = ["attribution", "perturbation", "optimization", "motifs", "grading", "cases", "barcodes", "enrichment"]

@@ -109,11 +109,12 @@ def _read_input(model: keras.Model, conv) -> str:
 
 
 def filter_pwms(model: keras.Model, x: Inputs, *, layer: str | None = None, threshold: float = 0.5,
-                pseudocount: float = 0.5, batch_size: int = 256) -> FilterPWMs:
+                top: int | None = None, pseudocount: float = 0.5, batch_size: int = 256) -> FilterPWMs:
     """PWMs of convolution filters from the subsequences that activate them most.
 
     For each filter, every window of the input where its activation exceeds
-    ``threshold`` times its largest activation over ``x`` is counted, and the
+    ``threshold`` times its largest activation over ``x`` is counted (or,
+    with ``top``, its ``top`` most activating windows over ``x``), and the
     base counts per position give the PWM. Windows are aligned to the
     layer's padding (``"same"`` convolutions centre the window; bases outside
     the sequence count as nothing).
@@ -130,6 +131,10 @@ def filter_pwms(model: keras.Model, x: Inputs, *, layer: str | None = None, thre
         of the model (default: the first one).
     threshold : float
         Fraction of the maximum activation a window must exceed.
+    top : int, optional
+        Count the ``top`` windows with the largest activation of each filter
+        instead (the DeepRAGE paper's top 100); only positive activations
+        count, and windows tied with the last one are all counted.
     pseudocount : float
         Added to every count before normalising.
 
@@ -147,6 +152,11 @@ def filter_pwms(model: keras.Model, x: Inputs, *, layer: str | None = None, thre
     acts = predict(activations, seqs, batch_size=batch_size)  # (n, P, F)
     max_act = acts.max(axis=(0, 1))
     cut = threshold * np.maximum(max_act, 0.0)
+    if top is not None:
+        if isinstance(top, bool) or int(top) < 1 or int(top) > acts.shape[0] * acts.shape[1]:
+            raise ValueError(f"top must be between 1 and the number of windows, got {top!r}")
+        kth = np.asarray([np.partition(acts[..., f].ravel(), -int(top))[-int(top)] for f in range(acts.shape[-1])])
+        cut = np.where(kth > 0, np.nextafter(kth, -np.inf), 0.0)  # fired: >= the top-th value, and > 0
     left, right = ((k - 1) // 2, k // 2) if conv.padding == "same" else (0, 0)
     n_filters = acts.shape[-1]
     counts = np.zeros((n_filters, k, 4), dtype=np.float64)

@@ -30,6 +30,9 @@ barcodes
 resistance
     Resistance genes: composition of the gene sets, cross-validation curves,
     CV vs held-out scores, accuracy by identity to the training genes.
+expression
+    Yeast expression (DeepRAGE): class confusion, scores per model and split
+    kind, predicted vs measured, join memory, filter logos, knockout changes.
 style
     Colours shared by the modules (:data:`~genomenb.plots.style.KIND_COLORS`,
     :data:`~genomenb.plots.style.BASE_COLORS`) and the kind-block labels of
