@@ -11,7 +11,10 @@ probabilities, so training, evaluation and saliency code treat them alike:
     embedding of each base (a bias-free dense map of the one-hot vector, which
     is exactly an embedding lookup, with N mapped to the zero vector), stacked
     bidirectional GRUs, the last state of both directions concatenated,
-    dropout, and a dense sigmoid layer (one weight vector per task).
+    dropout, and a dense sigmoid layer (one weight vector per task). With
+    ``cell="cwrnn"`` (or ``"lstm"``, ``"rnn"``) the same network is built
+    around another recurrent cell (:mod:`genomenb.models.recurrent`), e.g. the
+    bidirectional clockwork RNN.
 ``deepsea``
     The DeepSEA convolutional network: three convolutions (320/480/960
     filters, width 8) with max-pooling 4 and dropout 0.2/0.2/0.5, a dense layer
@@ -27,15 +30,20 @@ models run under the TensorFlow, JAX and PyTorch backends.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import keras
 from keras import layers
+
+from genomenb.models.recurrent import DEFAULT_CLOCK_PERIODS, recurrent_layer
 
 __all__ = ["build_bigru_multitask", "build_deepsea_cnn", "build_danq", "build_multitask_model", "MODEL_FAMILIES",
            "scaled_sizes", "init_output_bias"]
 
 
 def build_bigru_multitask(seq_len: int = 100, n_tasks: int = 919, *, embed_dim: int = 2, units: int = 128,
-                          n_layers: int = 2, dropout: float = 0.05, name: str = "bigru") -> keras.Model:
+                          n_layers: int = 2, dropout: float = 0.05, cell: str = "gru",
+                          clock_periods: Sequence[int] = DEFAULT_CLOCK_PERIODS, name: str | None = None) -> keras.Model:
     """Bidirectional-GRU multitask model (embedding 2, 2 x BiGRU 128, dropout keep 0.95).
 
     Parameters
@@ -52,6 +60,12 @@ def build_bigru_multitask(seq_len: int = 100, n_tasks: int = 919, *, embed_dim: 
         Number of stacked bidirectional GRU layers (>= 1).
     dropout : float
         Dropout rate before the output layer (the paper's keep probability 0.95 = rate 0.05).
+    cell : {"gru", "lstm", "rnn", "cwrnn"}
+        Recurrent cell of both directions (:func:`genomenb.models.recurrent.recurrent_layer`).
+    clock_periods : sequence of int
+        Module periods when ``cell="cwrnn"``.
+    name : str, optional
+        Model name; default ``"bi" + cell``.
     """
     if n_layers < 1:
         raise ValueError(f"n_layers must be >= 1, got {n_layers}")
@@ -59,11 +73,11 @@ def build_bigru_multitask(seq_len: int = 100, n_tasks: int = 919, *, embed_dim: 
     x = layers.Dense(embed_dim, use_bias=False, name="base_embedding")(inputs)
     for i in range(n_layers):
         last = i == n_layers - 1
-        x = layers.Bidirectional(layers.GRU(units, return_sequences=not last), merge_mode="concat",
-                                 name=f"bigru_{i + 1}")(x)
+        rnn = recurrent_layer(cell, units, return_sequences=not last, clock_periods=clock_periods)
+        x = layers.Bidirectional(rnn, merge_mode="concat", name=f"bi{cell}_{i + 1}")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(n_tasks, activation="sigmoid", name="tasks")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, outputs, name=name or f"bi{cell}")
 
 
 def _conv_out_len(length: int, kernel: int, padding: str) -> int:

@@ -1,4 +1,4 @@
-"""Character-level genome language models: streamed training windows, held-out scoring, training.
+"""Genome language models: streamed training windows, held-out scoring, training.
 
 Data
     A genome is split per chromosome (:func:`genomenb.data.splits.split_genome`):
@@ -11,7 +11,9 @@ Training
     phase every epoch; their order is shuffled. A window gives ``seq_len``
     inputs and the ``seq_len`` next bases as targets (truncated
     back-propagation through time; every window starts from a zero state).
-    Windows holding an ``N`` are skipped. :class:`WindowBatches` builds the
+    Windows holding an ``N`` are skipped. A word model (``word_size = k``)
+    reads windows of ``(seq_len + 1) k`` bases as ``seq_len + 1`` words, so
+    ``seq_len`` always counts steps. :class:`WindowBatches` builds the
     batches on the fly. With ``bases_per_epoch > 0`` an epoch is a random
     sample of that many bases' worth of windows (the book scale on a laptop
     CPU). The epochs themselves run in the package's one loop
@@ -25,6 +27,9 @@ Evaluation
     first held-out bases, the end of the training part, which is context
     only, never a target). Windows keep the training length. Perplexity is
     ``exp(mean cross-entropy)``; bits per base is the cross-entropy in bits.
+    A word model is scored in whole words (context and stride counted in
+    words, a block's last incomplete word left out) and its cross-entropy
+    per word is divided by ``k``: every figure is per base.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ import pandas as pd
 from genomenb import encode, metrics
 from genomenb.data.splits import GenomeSplit
 from genomenb.models import charlm
-from genomenb.models.charlm import CharLMConfig, build_char_lm, compile_char_lm
+from genomenb.models.charlm import CharLMConfig, build_char_lm, compile_char_lm, word_size_of, word_tokens
 from genomenb.predict import predict
 from genomenb.training.checkpoint import EpochCheckpoint, fingerprint
 from genomenb.training.loop import TrainResult, run_epochs
@@ -53,6 +58,7 @@ HISTORY_COLUMNS = ["epoch", "loss", "train_perplexity", "train_bits_per_base", "
                    "heldout_perplexity", "heldout_bits_per_base", "seconds", "bases_per_second"]
 _SOURCES = (Path(__file__).resolve(), Path(charlm.__file__).resolve())
 _EVAL_CHUNK = 64  # batches of scoring windows built and predicted at a time (bounded memory)
+_EVAL_FLOATS = 2 ** 25  # at most this many predicted probabilities held at once (128 MB)
 
 
 # --------------------------------------------------------------------------- configuration
@@ -65,7 +71,7 @@ class TrainConfig:
     Attributes
     ----------
     seq_len : int
-        Window length: steps of back-propagation through time.
+        Window length: steps of back-propagation through time (words of a word model).
     batch_size : int
         Windows per Adam step.
     epochs : int
@@ -138,36 +144,41 @@ class WindowBatches(keras.utils.PyDataset):
     parts : sequence of numpy.ndarray
         ``uint8`` codes of each training part (windows never cross parts).
     seq_len, batch_size : int
-        Window length and windows per batch.
+        Window length (in steps) and windows per batch.
     epoch : int
         Which epoch's window order to produce (0-based).
     seed : int
         With ``epoch``, fixes the tiling phase and the order.
     bases_per_epoch : int, default 0
-        ``0`` uses every window; otherwise about ``bases_per_epoch // seq_len``
-        windows, drawn without replacement.
+        ``0`` uses every window; otherwise windows covering about
+        ``bases_per_epoch`` target bases, drawn without replacement.
+    word_size : int, default 1
+        Bases per token: windows of ``(seq_len + 1) * word_size`` bases read
+        as non-overlapping words (:func:`genomenb.models.charlm.word_tokens`).
 
     Notes
     -----
     ``self[i]`` is ``(x, y)``: ``int32`` arrays of shape ``(batch_size,
-    seq_len)``, ``y`` being ``x`` shifted by one base. The last incomplete
+    seq_len)``, ``y`` being ``x`` shifted by one token. The last incomplete
     batch is dropped so every step has the same shape (no recompilation).
     """
 
     def __init__(self, parts: Sequence[np.ndarray], seq_len: int, batch_size: int, *, epoch: int = 0,
-                 seed: int = 0, bases_per_epoch: int = 0, _concatenated: tuple | None = None,
-                 **kwargs: Any) -> None:
+                 seed: int = 0, bases_per_epoch: int = 0, word_size: int = 1,
+                 _concatenated: tuple | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.seq_len = int(seq_len)
         self.batch_size = int(batch_size)
+        self.word_size = int(word_size)
         self.stream, bounds = _concatenated if _concatenated is not None else _concatenate(list(parts))
         rng = np.random.default_rng([int(seed), int(epoch)])
-        phase = int(rng.integers(self.seq_len))
-        span = self.seq_len + 1
+        stride = self.seq_len * self.word_size  # target bases per window
+        phase = int(rng.integers(stride))
+        span = stride + self.word_size
         starts = []
         for a, b in zip(bounds[:-1], bounds[1:]):
             if b - a - phase >= span:
-                starts.append(np.arange(a + phase, b - span + 1, self.seq_len, dtype=np.int64))
+                starts.append(np.arange(a + phase, b - span + 1, stride, dtype=np.int64))
         starts = np.concatenate(starts) if starts else np.empty(0, dtype=np.int64)
         n_pos = np.flatnonzero(self.stream == encode.N_CODE)
         if n_pos.size:  # drop windows holding an N: count Ns inside [s, s + span)
@@ -175,7 +186,7 @@ class WindowBatches(keras.utils.PyDataset):
             starts = starts[inside == 0]
         rng.shuffle(starts)
         if bases_per_epoch > 0:
-            starts = starts[: max(self.batch_size, bases_per_epoch // self.seq_len)]
+            starts = starts[: max(self.batch_size, bases_per_epoch // stride)]
         if len(starts) < self.batch_size:
             raise ValueError(f"the training part holds only {len(starts)} windows of {span} bases without N; "
                              f"need at least one batch of {self.batch_size} (use a smaller seq_len or batch_size)")
@@ -193,13 +204,13 @@ class WindowBatches(keras.utils.PyDataset):
     @property
     def bases(self) -> int:
         """Target bases per epoch."""
-        return len(self.starts) * self.seq_len
+        return len(self.starts) * self.seq_len * self.word_size
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         if not 0 <= index < len(self):
             raise IndexError(index)
         block = self.starts[index * self.batch_size:(index + 1) * self.batch_size]
-        windows = self.stream[block[:, None] + self._offsets].astype(np.int32)
+        windows = word_tokens(self.stream[block[:, None] + self._offsets], self.word_size)
         return windows[:, :-1], windows[:, 1:]
 
 
@@ -258,23 +269,25 @@ def evaluation_blocks(split: GenomeSplit, max_bases: int = 0, *, part: str = "he
     return np.array(out, dtype=np.int64)
 
 
-def _scoring_windows(split: GenomeSplit, blocks: np.ndarray, seq_len: int, warmup: int):
+def _scoring_windows(split: GenomeSplit, blocks: np.ndarray, seq_len: int, warmup: int, word_size: int = 1):
     """Window starts (in a concatenated genome) and the range of targets each one scores.
 
-    Window ``w`` reads ``seq_len + 1`` bases from ``starts[w]``; its targets
-    ``warmup - 1 .. warmup - 2 + n_scored[w]`` are scored, so each block base
-    is scored once, with at least ``warmup`` bases of context.
+    Window ``w`` reads ``seq_len + 1`` tokens (of ``word_size`` bases) from
+    ``starts[w]``; its targets ``warmup - 1 .. warmup - 2 + n_scored[w]`` are
+    scored, so each whole word of a block is scored once, with at least
+    ``warmup`` words of context.
     """
     stride = seq_len - warmup + 1
     offsets = np.zeros(len(split.chromosomes), dtype=np.int64)
     np.cumsum([len(c) for c in split.chromosomes[:-1]], out=offsets[1:])
     starts, n_scored = [], []
     for chrom, a, b in blocks:
-        if a < warmup:
-            raise ValueError(f"block starts at {a}, before {warmup} bases of context are available")
-        first = np.arange(a, b, stride, dtype=np.int64)  # first scored position of each window
-        starts.append(offsets[chrom] + first - warmup)
-        n_scored.append(np.minimum(stride, b - first))
+        if a < warmup * word_size:
+            raise ValueError(f"block starts at {a}, before {warmup * word_size} bases of context are available")
+        words = (b - a) // word_size
+        first = np.arange(0, words, stride, dtype=np.int64)  # first scored word of each window
+        starts.append(offsets[chrom] + a + (first - warmup) * word_size)
+        n_scored.append(np.minimum(stride, words - first))
     return np.concatenate(starts), np.concatenate(n_scored)
 
 
@@ -286,14 +299,15 @@ def evaluate_cross_entropy(model: keras.Model, split: GenomeSplit, blocks: np.nd
     Parameters
     ----------
     model : keras.Model
-        A language model from :func:`genomenb.models.charlm.build_char_lm`.
+        A language model from :func:`genomenb.models.charlm.build_char_lm`; a
+        word model is scored per word and the result divided by its word size.
     split : GenomeSplit
     blocks : numpy.ndarray
         ``(n, 3)`` ``(chromosome, start, stop)`` from :func:`evaluation_blocks`.
     seq_len : int
-        Window length (the training length).
+        Window length (the training length, in steps).
     warmup : int, optional
-        Bases of context before each scored base; default ``seq_len // 2``.
+        Steps of context before each scored base (or word); default ``seq_len // 2``.
     batch_size : int, default 256
         Windows per forward pass.
     genome : numpy.ndarray, optional
@@ -302,29 +316,33 @@ def evaluate_cross_entropy(model: keras.Model, split: GenomeSplit, blocks: np.nd
     Returns
     -------
     float
-        Mean cross-entropy in nats; targets that are ``N`` are not scored.
+        Mean cross-entropy in nats per base; targets that are ``N`` (words
+        holding an ``N``) are not scored.
     """
     warmup = seq_len // 2 if warmup is None else int(warmup)
     if not 1 <= warmup < seq_len:
         raise ValueError(f"warmup must be between 1 and seq_len - 1, got {warmup}")
+    k = word_size_of(model)
+    n_token = 4 ** k  # the token of an N (of a word holding one)
     flat = genome if genome is not None else np.concatenate(split.chromosomes)
-    starts, n_scored = _scoring_windows(split, blocks, seq_len, warmup)
-    offsets = np.arange(seq_len + 1, dtype=np.int64)
+    starts, n_scored = _scoring_windows(split, blocks, seq_len, warmup, k)
+    offsets = np.arange((seq_len + 1) * k, dtype=np.int64)
     target_index = np.arange(seq_len)
     total_nats = 0.0
     total_bases = 0
-    chunk = batch_size * _EVAL_CHUNK
+    # windows predicted at a time: _EVAL_CHUNK batches, fewer when the output is wide (bounded memory)
+    chunk = max(batch_size, min(batch_size * _EVAL_CHUNK, _EVAL_FLOATS // (seq_len * n_token)))
     for i in range(0, len(starts), chunk):
-        s, k = starts[i:i + chunk], n_scored[i:i + chunk]
+        s, n = starts[i:i + chunk], n_scored[i:i + chunk]
         # a window may run past its block (even past the genome's end): those targets are not
         # scored, and the model is causal, so what it reads there cannot change a scored prediction
-        windows = flat[np.minimum(s[:, None] + offsets, len(flat) - 1)].astype(np.int32)
+        windows = word_tokens(flat[np.minimum(s[:, None] + offsets, len(flat) - 1)], k)
         x, y = windows[:, :-1], windows[:, 1:]
-        probs = predict(model, x, batch_size=batch_size).astype(np.float64)
-        scored = (target_index >= warmup - 1) & (target_index < warmup - 1 + k[:, None]) & (y < encode.N_CODE)
-        p = np.take_along_axis(probs, np.minimum(y, 3)[..., None], axis=-1)[..., 0]
+        probs = predict(model, x, batch_size=batch_size)
+        scored = (target_index >= warmup - 1) & (target_index < warmup - 1 + n[:, None]) & (y < n_token)
+        p = np.take_along_axis(probs, np.minimum(y, n_token - 1)[..., None], axis=-1)[..., 0].astype(np.float64)
         total_nats -= float(np.log(np.clip(p[scored], 1e-12, 1.0)).sum())
-        total_bases += int(scored.sum())
+        total_bases += int(scored.sum()) * k
     if total_bases == 0:
         raise ValueError("no A/C/G/T base to score in the given blocks")
     return total_nats / total_bases
@@ -376,15 +394,17 @@ def train_language_model(split: GenomeSplit, model_config: CharLMConfig, train_c
 
     def batches(epoch: int) -> WindowBatches:
         return WindowBatches.from_stream(stream, bounds, tc.seq_len, tc.batch_size, epoch=epoch, seed=tc.seed,
-                                         bases_per_epoch=tc.bases_per_epoch)
+                                         bases_per_epoch=tc.bases_per_epoch, word_size=model_config.word_size)
 
     def evaluate(m: keras.Model):
         ce = evaluate_cross_entropy(m, split, heldout_blocks, tc.seq_len, warmup=tc.eval_warmup, genome=genome)
         return {"heldout_cross_entropy": ce, "heldout_perplexity": metrics.perplexity(ce),
                 "heldout_bits_per_base": metrics.bits_per_base(ce)}, {}
 
-    def loss_columns(loss: float) -> dict[str, float]:
-        return {"train_perplexity": metrics.perplexity(loss), "train_bits_per_base": metrics.bits_per_base(loss)}
+    def loss_columns(loss: float) -> dict[str, float]:  # the loss is per token: per base for a word model
+        per_base = loss / model_config.word_size
+        return {"train_perplexity": metrics.perplexity(per_base),
+                "train_bits_per_base": metrics.bits_per_base(per_base)}
 
     def compile_model(m: keras.Model) -> None:
         compile_char_lm(m, learning_rate=tc.learning_rate, clipnorm=tc.clipnorm or None, jit_compile=jit_compile)
@@ -418,7 +438,8 @@ def final_perplexities(result: TrainResult, split: GenomeSplit, *, eval_bases: i
     genome = np.concatenate(split.chromosomes)
     heldout = evaluation_blocks(split, n)
     heldout_n = int((heldout[:, 2] - heldout[:, 1]).sum())
-    train = evaluation_blocks(split, heldout_n, part="train", min_context=warmup)
+    min_context = warmup * result.config["model_config"].word_size
+    train = evaluation_blocks(split, heldout_n, part="train", min_context=min_context)
     out = {}
     for name, blocks in (("train", train), ("heldout", heldout)):
         ce = evaluate_cross_entropy(result.model, split, blocks, tc.seq_len, warmup=warmup, genome=genome)
