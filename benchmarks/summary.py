@@ -45,6 +45,16 @@ def _trainer(title: str, unit: str, key: str):
     return row
 
 
+def _clockwork(r: dict) -> list[str]:
+    s, g, c = r["settings"], r["gru"], r["clockwork"]
+    periods = ", ".join(str(p) for p in s["clock_periods"])
+    return [f"clockwork RNN language model training ({s['layers']} x {c['hidden']}, periods {periods}, equal "
+            f"parameters), batch {s['batch_size']}",
+            _rate(c["bases_per_second"], "bases/s") + f" (Keras 3, {r['keras_backend']})",
+            f"GRU {s['layers']} x {g['hidden']} " + _rate(g["bases_per_second"], "bases/s") + " (same process)",
+            f"{r['ratio_clockwork_over_gru']:.2f}x"]
+
+
 def rows(results_dir: Path = RESULTS_DIR) -> list[list[str]]:
     """Table rows ``[what, genomenb, alternative, ratio]``, one per benchmark (and model)."""
     out = []
@@ -71,6 +81,8 @@ def rows(results_dir: Path = RESULTS_DIR) -> list[list[str]]:
         elif name == "lm_scoring":
             out.append(_trainer("LSTM language-model scoring (2 x 128) of 10-kb fragments", "scored bases/s",
                                 "bases_per_second")(r))
+        elif name.startswith("clockwork_training"):
+            out.append(_clockwork(r))
         elif name.startswith("multitask_training"):
             where = " on GPU" if r.get("accelerators") else ""
             for family in ("bigru", "deepsea"):

@@ -53,6 +53,13 @@ REQUIRED = {
     "11_deeprage_motifs": ["n_filters_matched", "n_filters_matched_prior", "motif_model_pairs_mse", "rnn_pool"]
                           + [f"{k}_{m}_classes_accuracy" for k in ("genes", "conditions", "pairs")
                              for m in ("majority", "additive", "concat_rnn", "tensor_rnn")],
+    "12_proposals_tested": ["data_source_919", "tasks_compared", "tf_sets", "tf_long_sets", "ecoli_markov_perplexity"]
+                           + [f"ecoli_{m}_{c}" for m in ("gru", "cwrnn", "word3", "big_gru")
+                              for c in ("heldout_perplexity", "parameters", "seconds")]
+                           + ["ecoli_gru_perplexity_equal_time"]  # NaN for a model with no epoch in that time
+                           + [f"{m}_100_{c}" for m in ("bigru", "bicwrnn")
+                              for c in ("win_rate_auroc_vs_kmer", "win_rate_f1_vs_kmer", "median_auroc")]
+                           + [f"tf_{m}_101_win_rate_auroc_vs_kmer" for m in ("bigru", "bicwrnn")],
 }
 
 

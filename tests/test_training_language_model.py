@@ -221,3 +221,60 @@ def test_grid_search_tabulates_each_point(tmp_path):
     assert (tmp_path / "cell-gru_learning_rate-0.01" / "state.json").is_file()
     with pytest.raises(ValueError, match="unknown grid names"):
         lm.grid_search(split, [{"colour": "red"}], TINY, _config(1), tmp_path, verbose=0)
+
+
+# --------------------------------------------------------------------------- word models and comparisons
+
+
+def _fixed_word_model(seq_len, probs):
+    """A word model (16 words of 2 bases) predicting ``probs`` whatever it reads."""
+    logits = np.log(np.tile(np.asarray(probs, dtype=np.float32), (17, 1)))
+    inputs = keras.Input((seq_len,), dtype="int32")
+    hidden = keras.layers.Embedding(17, 16, embeddings_initializer=keras.initializers.Constant(logits))(inputs)
+    return keras.Model(inputs, keras.layers.Activation("softmax")(hidden))
+
+
+@pytest.mark.parametrize("seq_len, warmup", [(6, 3), (9, 1)])
+def test_a_word_model_scores_every_whole_word_once_per_base(seq_len, warmup):
+    split = split_genome(_records(1001, 413, seed=5))  # odd held-out lengths: the last base of a block is dropped
+    probs = np.full(16, 0.05)
+    probs[0] = 0.25  # the word AA
+    expected_nats, expected_bases = 0.0, 0
+    for part in split.heldout_parts:
+        words = part[: len(part) // 2 * 2].reshape(-1, 2) @ np.array([4, 1])
+        expected_nats -= float(np.log(probs[words]).sum())
+        expected_bases += 2 * len(words)
+    got = lm.evaluate_cross_entropy(_fixed_word_model(seq_len, probs), split, lm.evaluation_blocks(split), seq_len,
+                                    warmup=warmup, batch_size=8)
+    assert got == pytest.approx(expected_nats / expected_bases, rel=1e-6)
+
+
+def test_steady_seconds_charges_the_first_epoch_at_the_later_speed():
+    import pandas as pd
+
+    history = pd.DataFrame({"seconds": [30.0, 10.0, 10.0], "bases_per_second": [1000.0, 3000.0, 3000.0],
+                            "heldout_perplexity": [3.9, 3.8, 3.7]})
+    np.testing.assert_allclose(lm.steady_seconds(history), [10.0, 20.0, 30.0])
+    assert lm.perplexity_within(history, 20.0) == 3.8
+    assert lm.perplexity_within(history, 100.0) == 3.7
+    assert math.isnan(lm.perplexity_within(history, 5.0))
+    np.testing.assert_allclose(lm.steady_seconds(history.iloc[:1]), [30.0])  # one epoch: measured time kept
+
+
+def test_compare_models_trains_each_model_on_the_same_bases(tmp_path):
+    from genomenb.models.charlm import matched_config
+
+    split = _split()
+    cw = matched_config(TINY, cell="cwrnn", clock_periods=(1, 2))
+    words = CharLMConfig(cell="gru", num_layers=1, hidden_size=8, embedding_dim=4, word_size=2)
+    models = {"gru": (TINY, _config(2)), "clockwork": (cw, _config(2)),
+              "words": (words, lm.TrainConfig(seq_len=8, batch_size=8, epochs=2, learning_rate=0.01, seed=7))}
+    table, histories = lm.compare_models(split, models, tmp_path, verbose=0)
+    assert list(table.index) == ["gru", "clockwork", "words"] and set(histories) == set(models)
+    gru_parameters = table.loc["gru", "parameters"]
+    assert abs(table.loc["clockwork", "parameters"] - gru_parameters) <= 0.2 * gru_parameters
+    assert table.loc["clockwork", "cell"] == "cwrnn" and table.loc["words", "word_size"] == 2
+    assert table.heldout_perplexity.between(3.5, 4.6).all()  # per base on a random genome, not per word (~16)
+    # the same windows of 16 bases: 8 steps of 2-base words
+    np.testing.assert_allclose(table.trained_bases, table.loc["gru", "trained_bases"], rtol=0.15)
+    assert (table.steady_seconds <= table.seconds + 1e-9).all()

@@ -25,16 +25,16 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import keras
 import numpy as np
 
 from genomenb.kmers import kmer_codes
-from genomenb.models.recurrent import CELLS, DEFAULT_CLOCK_PERIODS, check_clock_periods, recurrent_layer
+from genomenb.models.recurrent import CELLS, DEFAULT_CLOCK_PERIODS, check_clock_periods, matched_units, recurrent_layer
 
-__all__ = ["CELLS", "MAX_WORD_SIZE", "CharLMConfig", "build_char_lm", "compile_char_lm", "word_size_of",
-           "word_tokens"]
+__all__ = ["CELLS", "MAX_WORD_SIZE", "CharLMConfig", "build_char_lm", "compile_char_lm", "matched_config",
+           "word_size_of", "word_tokens"]
 
 MAX_WORD_SIZE = 8  # 65,536 words: the largest softmax a CPU trains in reasonable time
 
@@ -134,6 +134,25 @@ def build_char_lm(config: CharLMConfig | None = None, seq_len: int | None = None
     probs = keras.layers.Dense(config.n_targets, activation="softmax", name="next_base")(x)
     kind = "char_lm" if config.word_size == 1 else f"word{config.word_size}_lm"
     return keras.Model(codes, probs, name=f"{kind}_{config.cell}_{config.num_layers}x{config.hidden_size}")
+
+
+def matched_config(reference: CharLMConfig, **changes) -> CharLMConfig:
+    """``reference`` with ``changes`` (another cell, word size...), its width set to match ``reference``'s parameters.
+
+    The hidden size is the one whose model has the parameter count closest to
+    the reference model's (a multiple of the module count for a clockwork
+    cell), so two architectures are compared at equal size.
+
+    Examples
+    --------
+    >>> matched_config(CharLMConfig(hidden_size=128), cell="cwrnn").hidden_size  # doctest: +SKIP
+    256
+    """
+    target = build_char_lm(reference).count_params()
+    probe = replace(reference, **changes, hidden_size=reference.hidden_size)
+    multiple = len(probe.clock_periods) if probe.cell == "cwrnn" else 1
+    width = matched_units(lambda units: build_char_lm(replace(probe, hidden_size=units)), target, multiple=multiple)
+    return replace(probe, hidden_size=width)
 
 
 def word_size_of(model: keras.Model) -> int:

@@ -141,8 +141,10 @@ class ClockworkRNNCell(keras.layers.Layer):
     def call(self, inputs, states, training=None):
         h = states[0] if isinstance(states, (list, tuple)) else states
         m, g = self.module_size, len(self.periods)
-        x = ops.reshape(inputs, (-1, self.cycle, self.input_dim))
-        projected = ops.matmul(x, self.input_kernel) + self.bias  # every step of the cycle at once
+        # every step of the cycle in one 2-D product (a 3-D one becomes a tensordot with run-time shapes,
+        # which XLA rejects inside the gradient of the loop)
+        x = ops.reshape(inputs, (-1, self.input_dim))
+        projected = ops.reshape(ops.matmul(x, self.input_kernel) + self.bias, (-1, self.cycle, self.units))
         outputs = []
         for step, active in enumerate(self.active):
             if active:
@@ -192,6 +194,9 @@ class ClockworkRNN(keras.layers.Layer):
 
     def build(self, input_shape) -> None:
         self.cycles.build((input_shape[0], None, int(input_shape[-1]) * self.cell.cycle))
+        # a model built for one length keeps it static, even when fit() hands batches of unknown shape
+        # (XLA cannot pad by an amount computed at run time)
+        self._built_steps = input_shape[1]
         self.built = True
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
@@ -199,7 +204,7 @@ class ClockworkRNN(keras.layers.Layer):
             raise ValueError("ClockworkRNN takes neither an initial state nor a mask")
         cycle = self.cell.cycle
         x = ops.flip(sequences, axis=1) if self.go_backwards else sequences
-        steps = sequences.shape[1] if sequences.shape[1] is not None else ops.shape(sequences)[1]
+        steps = sequences.shape[1] or getattr(self, "_built_steps", None) or ops.shape(sequences)[1]
         x = ops.pad(x, [[0, 0], [0, (-steps) % cycle], [0, 0]])  # whole cycles; the padding comes last
         batch = ops.shape(x)[0]
         y = self.cycles(ops.reshape(x, (batch, -1, cycle * int(sequences.shape[-1]))), training=training)

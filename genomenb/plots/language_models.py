@@ -11,7 +11,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["plot_learning_curves", "plot_markov_orders", "plot_perplexity_bars", "plot_sweep"]
+from genomenb.training.language_model import steady_seconds
+
+__all__ = ["plot_learning_curves", "plot_markov_orders", "plot_perplexity_bars", "plot_sweep",
+           "plot_perplexity_vs_seconds"]
 
 
 def plot_learning_curves(ax, histories: Mapping[str, "object"], *, references: Mapping[str, float] | None = None,
@@ -122,4 +125,30 @@ def plot_sweep(ax, table, metric: str, *, label_columns: Sequence[str] | None = 
     ax.set_xlabel(metric)
     if references:
         ax.legend(fontsize=7, loc="lower right")
+    return ax
+
+
+def plot_perplexity_vs_seconds(ax, histories: Mapping[str, "object"], *,
+                               references: Mapping[str, float] | None = None, budget: float | None = None):
+    """Held-out perplexity after each epoch against cumulative training seconds, one line per model.
+
+    Who learns fastest per CPU second: a line further left reaches a given
+    perplexity sooner. ``histories`` maps a label to a history table
+    (``seconds``, ``bases_per_second`` and ``heldout_perplexity`` per epoch, see
+    :func:`genomenb.training.compare_models`), timed by
+    :func:`genomenb.training.steady_seconds`; ``references`` draws labelled
+    horizontal lines (e.g. the best Markov chain); ``budget`` a vertical line
+    at the equal-time budget.
+    """
+    for i, (label, hist) in enumerate(histories.items()):
+        seconds = steady_seconds(hist)
+        values = np.asarray(hist["heldout_perplexity"], dtype=float)
+        ax.plot(seconds, values, marker="o", ms=3, color=f"C{i}", label=f"{label} ({values[-1]:.3f})")
+    for j, (label, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color="0.3", ls=[":", "-.", "--"][j % 3], lw=1, label=label)
+    if budget is not None:
+        ax.axvline(budget, color="0.5", lw=0.8, ls="--", label=f"equal-time budget ({budget:.0f} s)")
+    ax.set_xlabel("training seconds (cumulative; evaluation and one-off compilation excluded)")
+    ax.set_ylabel("held-out perplexity per base")
+    ax.legend(fontsize=7)
     return ax

@@ -24,15 +24,18 @@ Modules
 from genomenb.training.crossval import CrossValidation, cross_validate, select_models
 from genomenb.training.language_model import (
                                               TrainConfig,
+                                              compare_models,
                                               evaluate_cross_entropy,
                                               evaluation_blocks,
                                               final_perplexities,
                                               grid_search,
+                                              perplexity_within,
+                                              steady_seconds,
                                               train_language_model,
 )
 from genomenb.training.loop import TrainResult, run_epochs
 from genomenb.training.supervised import class_weights, train_supervised
 
-__all__ = ["CrossValidation", "TrainConfig", "TrainResult", "class_weights", "cross_validate", "evaluate_cross_entropy",
-           "evaluation_blocks", "final_perplexities", "grid_search", "run_epochs", "select_models",
-           "train_language_model", "train_supervised"]
+__all__ = ["CrossValidation", "TrainConfig", "TrainResult", "class_weights", "compare_models", "cross_validate",
+           "evaluate_cross_entropy", "evaluation_blocks", "final_perplexities", "grid_search", "perplexity_within",
+           "run_epochs", "select_models", "steady_seconds", "train_language_model", "train_supervised"]

@@ -52,7 +52,8 @@ from genomenb.training.checkpoint import EpochCheckpoint, fingerprint
 from genomenb.training.loop import TrainResult, run_epochs
 
 __all__ = ["TrainConfig", "WindowBatches", "evaluation_blocks", "evaluate_cross_entropy", "train_language_model",
-           "final_perplexities", "grid_search", "HISTORY_COLUMNS"]
+           "final_perplexities", "steady_seconds", "perplexity_within", "compare_models", "grid_search",
+           "HISTORY_COLUMNS"]
 
 HISTORY_COLUMNS = ["epoch", "loss", "train_perplexity", "train_bits_per_base", "heldout_cross_entropy",
                    "heldout_perplexity", "heldout_bits_per_base", "seconds", "bases_per_second"]
@@ -449,6 +450,77 @@ def final_perplexities(result: TrainResult, split: GenomeSplit, *, eval_bases: i
     return out
 
 
+def steady_seconds(history: pd.DataFrame) -> np.ndarray:
+    """Cumulative training seconds after each epoch, the one-off compilation left out.
+
+    The first epoch's measured time includes tracing and (under XLA)
+    compiling the training step, which at book scale can take as long as the
+    epoch itself. With two or more epochs, the first epoch is charged at the
+    median speed (bases per second) of the later ones instead; with one epoch
+    the measured time is kept.
+    """
+    seconds = history["seconds"].to_numpy(dtype=float).copy()
+    rate = history["bases_per_second"].to_numpy(dtype=float)
+    if len(seconds) > 1:
+        seconds[0] = seconds[0] * rate[0] / np.median(rate[1:])
+    return np.cumsum(seconds)
+
+
+def perplexity_within(history: pd.DataFrame, seconds: float) -> float:
+    """The best held-out perplexity a run had reached within ``seconds`` of steady training (NaN if none).
+
+    Epochs count with their cumulative training time from :func:`steady_seconds`
+    (evaluation and compilation excluded); an epoch that ends after ``seconds``
+    does not count.
+    """
+    within = steady_seconds(history) <= seconds * (1 + 1e-9)
+    return float(history.loc[within, "heldout_perplexity"].min()) if within.any() else float("nan")
+
+
+def compare_models(split: GenomeSplit, models: Mapping[str, tuple[CharLMConfig, TrainConfig]],
+                   checkpoint_root: str | Path, *, verbose: int = 2) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Train several language models on the same split and tabulate them side by side.
+
+    Parameters
+    ----------
+    split : GenomeSplit
+    models : mapping of str to (CharLMConfig, TrainConfig)
+        One entry per model; the name labels its row and its checkpoint folder
+        ``<checkpoint_root>/<name>`` (finished runs are reloaded, see
+        :func:`train_language_model`).
+    checkpoint_root : str or Path
+    verbose : int, default 2
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Indexed by name: ``cell``, ``word_size``, ``layers``, ``hidden_size``,
+        ``parameters``, ``heldout_perplexity`` and ``heldout_bits_per_base``
+        (last epoch), ``best_heldout_perplexity``, ``train_loss_perplexity``,
+        ``trained_bases``, ``seconds`` (training time, all epochs),
+        ``steady_seconds`` (the same without the one-off compilation, see
+        :func:`steady_seconds`) and ``bases_per_second`` (last epoch).
+    histories : dict of str to pandas.DataFrame
+        Every model's per-epoch history (:data:`HISTORY_COLUMNS`).
+    """
+    rows, histories = {}, {}
+    for name, (mc, tc) in models.items():
+        result = train_language_model(split, mc, tc, Path(checkpoint_root) / str(name), verbose=verbose)
+        history, last = result.history, result.final
+        histories[name] = history
+        rows[name] = {"cell": mc.cell, "word_size": mc.word_size, "layers": mc.num_layers,
+                      "hidden_size": mc.hidden_size, "parameters": int(result.model.count_params()),
+                      "heldout_perplexity": last["heldout_perplexity"],
+                      "heldout_bits_per_base": last["heldout_bits_per_base"],
+                      "best_heldout_perplexity": float(history["heldout_perplexity"].min()),
+                      "train_loss_perplexity": last["train_perplexity"],
+                      "trained_bases": float((history["seconds"] * history["bases_per_second"]).sum()),
+                      "seconds": float(history["seconds"].sum()),
+                      "steady_seconds": float(steady_seconds(history)[-1]),
+                      "bases_per_second": last["bases_per_second"]}
+    return pd.DataFrame.from_dict(rows, orient="index"), histories
+
+
 def grid_search(split: GenomeSplit, points: Sequence[Mapping[str, Any]], model_config: CharLMConfig,
                 train_config: TrainConfig, checkpoint_root: str | Path, *, verbose: int = 2) -> pd.DataFrame:
     """Train one model per grid point, in this process, and tabulate the results.
@@ -469,24 +541,19 @@ def grid_search(split: GenomeSplit, points: Sequence[Mapping[str, Any]], model_c
     -------
     pandas.DataFrame
         One row per point: the point's values, ``heldout_perplexity``,
-        ``heldout_bits_per_base``, ``final_train_loss_perplexity``, ``seconds``.
+        ``heldout_bits_per_base``, ``train_loss_perplexity``, ``seconds``, ``bases_per_second``.
     """
     from genomenb.sweep import point_id
 
     model_fields = set(CharLMConfig.__dataclass_fields__)
     train_fields = set(TrainConfig.__dataclass_fields__)
-    rows = []
+    models = {}
     for point in points:
         unknown = set(point) - model_fields - train_fields
         if unknown:
             raise ValueError(f"unknown grid names {sorted(unknown)}; use fields of CharLMConfig or TrainConfig")
-        mc = replace(model_config, **{k: v for k, v in point.items() if k in model_fields})
-        tc = replace(train_config, **{k: v for k, v in point.items() if k in train_fields})
-        result = train_language_model(split, mc, tc, Path(checkpoint_root) / point_id(point), verbose=verbose)
-        last = result.final
-        rows.append({**point, "heldout_perplexity": last["heldout_perplexity"],
-                     "heldout_bits_per_base": last["heldout_bits_per_base"],
-                     "train_loss_perplexity": last["train_perplexity"],
-                     "seconds": float(result.history["seconds"].sum()),
-                     "bases_per_second": last["bases_per_second"]})
-    return pd.DataFrame(rows)
+        models[point_id(point)] = (replace(model_config, **{k: v for k, v in point.items() if k in model_fields}),
+                                   replace(train_config, **{k: v for k, v in point.items() if k in train_fields}))
+    table, _ = compare_models(split, models, checkpoint_root, verbose=verbose)
+    columns = ["heldout_perplexity", "heldout_bits_per_base", "train_loss_perplexity", "seconds", "bases_per_second"]
+    return pd.DataFrame([{**point, **table.loc[point_id(point), columns].to_dict()} for point in points])
