@@ -118,13 +118,22 @@ def start_run(namespace: Mapping[str, Any]) -> Run:
     Call it right after the parameters cell: at that point the scalar globals
     are exactly the parameters. Requires ``output_dir``; seeds every RNG when
     a ``seed`` parameter exists; removes a ``metrics.json`` left by an earlier
-    run in the same folder.
+    run in the same folder. A relative ``output_dir`` (the notebooks' literal
+    defaults, ``results/<notebook>/book``) is taken from the project root, not
+    from the working directory, so a notebook run interactively in JupyterLab
+    (whose working directory is ``notebooks/``) writes to, and resumes from, the
+    same folder as ``genomenb run``.
     """
     params = {k: _plain(v) for k, v in namespace.items()
               if not k.startswith("_") and k not in _IPYTHON_NAMES and isinstance(_plain(v), _SCALARS)}
     if "output_dir" not in params:
         raise ValueError("the notebook's parameters must include output_dir")
     out = Path(params["output_dir"]).expanduser()
+    if not out.is_absolute():  # JupyterLab runs a notebook from notebooks/: share the book run's results folder
+        from genomenb.runner import project_root
+
+        out = project_root() / out
+        params["output_dir"] = str(out)
     out.mkdir(parents=True, exist_ok=True)
     if "seed" in params:
         seed_everything(int(params["seed"]))

@@ -109,3 +109,16 @@ def test_table_formats_and_show_table(monkeypatch):
     for text in ("81.9%", "+0.091", "-0.010", "0.512", "4,641,652", ">498<"):
         assert text in html, text
     assert "nan" not in html
+
+
+def test_a_relative_output_dir_is_taken_from_the_project_root(tmp_path, monkeypatch):
+    # JupyterLab starts a notebook's kernel in notebooks/: its relative output_dir must not land there
+    root = tmp_path / "project"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "_toc.yml").write_text("format: jb-book\n")
+    monkeypatch.chdir(root / "notebooks")
+    run = start_run({"output_dir": "results/00_data_tour/book"})
+    assert run.output_dir == (root / "results" / "00_data_tour" / "book").resolve()
+    assert (root / "results" / "00_data_tour" / "book" / "parameters.json").is_file()
+    assert not (root / "notebooks" / "results").exists()
+    assert run.parameters["output_dir"] == str(run.output_dir)
