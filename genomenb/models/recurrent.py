@@ -8,7 +8,7 @@ layers through :func:`recurrent_layer`, so a new cell is added once, here:
     :class:`~keras.layers.SimpleRNN` (the seed study's "RNN").
 ``cwrnn``
     The clockwork RNN of Koutník, Greff, Gomez and Schmidhuber (2014):
-    :class:`ClockworkRNNCell` wrapped in :class:`keras.layers.RNN`.
+    :class:`ClockworkRNN`, which runs :class:`ClockworkRNNCell` one clock cycle at a time.
 
 The clockwork RNN
 -----------------

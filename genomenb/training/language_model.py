@@ -45,7 +45,7 @@ import pandas as pd
 
 from genomenb import encode, metrics
 from genomenb.data.splits import GenomeSplit
-from genomenb.models import charlm
+from genomenb.models import charlm, recurrent
 from genomenb.models.charlm import CharLMConfig, build_char_lm, compile_char_lm, word_size_of, word_tokens
 from genomenb.predict import predict
 from genomenb.training.checkpoint import EpochCheckpoint, fingerprint
@@ -57,7 +57,7 @@ __all__ = ["TrainConfig", "WindowBatches", "evaluation_blocks", "evaluate_cross_
 
 HISTORY_COLUMNS = ["epoch", "loss", "train_perplexity", "train_bits_per_base", "heldout_cross_entropy",
                    "heldout_perplexity", "heldout_bits_per_base", "seconds", "bases_per_second"]
-_SOURCES = (Path(__file__).resolve(), Path(charlm.__file__).resolve())
+_SOURCES = (Path(__file__).resolve(), Path(charlm.__file__).resolve(), Path(recurrent.__file__).resolve())
 _EVAL_CHUNK = 64  # batches of scoring windows built and predicted at a time (bounded memory)
 _EVAL_FLOATS = 2 ** 25  # at most this many predicted probabilities held at once (128 MB)
 
