@@ -55,6 +55,12 @@ def _clockwork(r: dict) -> list[str]:
             f"{r['ratio_clockwork_over_gru']:.2f}x"]
 
 
+def _sweep_workers(r: dict) -> list[str]:
+    return [f"{r['points']}-point smoke sweep of chapter 02 on a local Dask cluster (`genomenb sweep --workers`)",
+            f"2 workers {r['two_workers_seconds']:.0f} s", f"1 worker {r['one_worker_seconds']:.0f} s",
+            f"{r['ratio_one_over_two']:.2f}x"]
+
+
 def rows(results_dir: Path = RESULTS_DIR) -> list[list[str]]:
     """Table rows ``[what, genomenb, alternative, ratio]``, one per benchmark (and model)."""
     out = []
@@ -83,6 +89,8 @@ def rows(results_dir: Path = RESULTS_DIR) -> list[list[str]]:
                                 "bases_per_second")(r))
         elif name.startswith("clockwork_training"):
             out.append(_clockwork(r))
+        elif name.startswith("sweep_workers"):
+            out.append(_sweep_workers(r))
         elif name.startswith("multitask_training"):
             where = " on GPU" if r.get("accelerators") else ""
             for family in ("bigru", "deepsea"):

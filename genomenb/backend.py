@@ -2,9 +2,11 @@
 
 genomenb's models use ``keras.layers`` and ``keras.ops`` only and run under the
 TensorFlow (default), JAX and PyTorch backends. What Keras does not abstract
-lives here, one branch per backend: listing accelerators, and the gradient of
+lives here, one branch per backend: listing accelerators, the gradient of
 a model's output with respect to one of its inputs (:func:`output_gradients`,
-the one backend-specific step of :mod:`genomenb.interpret`).
+the one backend-specific step of :mod:`genomenb.interpret`), and data-parallel
+training over several local devices under JAX (:func:`training_devices`,
+:func:`data_parallel_distribution`, :func:`lay_out`; used by the epoch loop).
 """
 
 from __future__ import annotations
@@ -204,3 +206,79 @@ def _torch_gradients(model, inputs, weights, wrt):
         y = model(_join(xt, rest, wrt), training=False)
         (grads,) = torch.autograd.grad((y * wt).sum(), xt)
     return grads.detach().cpu().numpy().astype(np.float32), y.detach().cpu().numpy().astype(np.float32)
+
+
+# --------------------------------------------------------------------------- data-parallel training
+
+__all__ += ["training_devices", "data_parallel_distribution", "lay_out"]
+
+
+def training_devices(devices: int | None, batch_size: int) -> int:
+    """How many local devices a training step is split over.
+
+    Parameters
+    ----------
+    devices : int or None
+        ``None``: every device the JAX backend sees (the largest count that
+        divides ``batch_size``); 1 under TensorFlow and PyTorch. An int asks
+        for exactly that many (more than 1 needs JAX).
+    batch_size : int
+        Examples per step; every device gets ``batch_size / devices`` of them.
+    """
+    if devices is not None and (isinstance(devices, bool) or not isinstance(devices, (int, np.integer))
+                                or devices < 1):
+        raise ValueError(f"devices must be a positive int or None (all devices), got {devices!r}")
+    if backend_name() != "jax":
+        if devices is not None and devices > 1:
+            raise ValueError(f"training on {devices} devices uses Keras' distribution API, which genomenb runs under "
+                             f"the JAX backend (KERAS_BACKEND=jax); this is {backend_name()}")
+        return 1
+    import jax
+
+    available = len(jax.devices())
+    if devices is None:
+        n = available
+        while batch_size % n:
+            n -= 1
+        return n
+    if devices > available:
+        raise ValueError(f"{devices} devices asked for, JAX sees {available}: {jax.devices()}")
+    if batch_size % devices:
+        raise ValueError(f"batch_size {batch_size} does not split evenly over {devices} devices")
+    return int(devices)
+
+
+def data_parallel_distribution(devices: int):
+    """``keras.distribution.DataParallel`` over the first ``devices`` JAX devices (``None`` for one device).
+
+    Inside ``distribution.scope()``, :meth:`keras.Model.fit` splits every
+    batch across the devices and averages the gradients: the same step as on
+    one device, up to the order of floating-point sums.
+    """
+    if devices <= 1:
+        return None
+    import jax
+
+    return keras.distribution.DataParallel(devices=jax.devices()[:devices])
+
+
+def lay_out(model: keras.Model, distribution) -> None:
+    """Replicate a model's existing variables (weights, optimizer, metrics) as ``distribution`` lays them out.
+
+    Variables created inside ``distribution.scope()`` get their layout at
+    creation; a model built (or loaded from a checkpoint) before training
+    started needs its variables placed again. Keras has no public call for
+    this, so it is done here, the one backend-specific module: each JAX
+    variable gets the distribution's layout and its value is re-assigned
+    (which distributes it).
+    """
+    optimizer = getattr(model, "optimizer", None)
+    variables = [*model.variables, *(optimizer.variables if optimizer is not None else []),
+                 *getattr(model, "metrics_variables", [])]
+    seen = set()
+    for v in variables:
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        v._layout = distribution.get_variable_layout(v)
+        v._direct_assign(v.value)

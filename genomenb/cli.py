@@ -9,6 +9,8 @@ Examples
     genomenb book --profile book
     genomenb params 00_data_tour
     genomenb sweep 02_genome_language_models --profile paper --grid cell=gru,lstm --grid seq_len=50,100
+    genomenb sweep 02_genome_language_models --profile paper --grid cell=gru,lstm --workers 2
+    genomenb book --profile smoke --workers 2
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 
 from genomenb import runner
 from genomenb.data import DataError, registry
+from genomenb.parallel import EngineError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     book.add_argument("--force", action="store_true", help="re-execute every notebook, ignoring the cache")
     book.add_argument("--no-html", action="store_true", help="execute the notebooks only")
     book.add_argument("--quiet", action="store_true")
+    _engine_arguments(book, "notebooks")
 
     params = sub.add_parser("params", help="list a notebook's parameters, types, defaults and profile values")
     params.add_argument("notebook")
@@ -53,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--output", default=None, help="sweep folder (default: results/<notebook>/<profile>/sweep)")
     sweep.add_argument("--force", action="store_true", help="re-execute points that already ran")
     sweep.add_argument("--quiet", action="store_true")
+    _engine_arguments(sweep, "grid points")
 
     report = sub.add_parser("report", help="copy a finished run into reports/<notebook>/<profile>/ as evidence")
     report.add_argument("notebook")
@@ -61,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the book's notebooks in reading order")
     sub.add_parser("verify", help="check the sha256 of every bundled data file")
     return p
+
+
+def _engine_arguments(p: argparse.ArgumentParser, what: str) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--workers", type=int, default=None, metavar="N",
+                       help=f"run the {what} at once on a local Dask cluster of N worker processes")
+    group.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help=f"run the {what} on a running Dask cluster, e.g. tcp://head-node:8786")
 
 
 def _cmd_params(name: str) -> None:
@@ -86,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{result.notebook} [{result.profile}] {state} -> {result.output_dir}")
         elif args.command == "book":
             runner.build_book(args.profile, force=args.force, build_html=not args.no_html,
-                              progress=not args.quiet)
+                              progress=not args.quiet, workers=args.workers, scheduler=args.scheduler)
         elif args.command == "params":
             _cmd_params(args.notebook)
         elif args.command == "sweep":
@@ -97,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 raise runner.ParameterError(str(exc)) from None
             table = sweep_mod.run_sweep(args.notebook, args.profile, grid, overrides=dict(args.parameter),
-                                        output=args.output, use_cache=not args.force, progress=not args.quiet)
+                                        output=args.output, use_cache=not args.force, progress=not args.quiet,
+                                        workers=args.workers, scheduler=args.scheduler)
             out = args.output or sweep_mod.sweep_dir(args.notebook, args.profile)
             print(f"{len(table)} grid points gathered -> {out}/sweep.csv")
         elif args.command == "report":
@@ -108,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "verify":
             files = registry.verify_all()
             print(f"all {len(files)} bundled data files match their sha256")
-    except (runner.ParameterError, runner.NotebookError, DataError, FileNotFoundError) as exc:
+    except (runner.ParameterError, runner.NotebookError, DataError, FileNotFoundError, EngineError) as exc:
         print(f"genomenb: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -50,6 +50,7 @@ __all__ = [
     "resolve_parameters",
     "cache_key",
     "run_notebook",
+    "run_task",
     "build_book",
     "keep_report",
 ]
@@ -386,6 +387,13 @@ def run_notebook(
     return RunResult(path.stem, profile, out_dir, executed, params, False, seconds, _read_metrics(out_dir))
 
 
+def run_task(notebook: str, profile: str, overrides: Mapping[str, Any] | None, output_root: str | None,
+             use_cache: bool, root: str) -> RunResult:
+    """:func:`run_notebook` as one task of :func:`genomenb.parallel.run_tasks` (no progress bar, plain arguments)."""
+    return run_notebook(notebook, profile, overrides, output_root=output_root, use_cache=use_cache, progress=False,
+                        root=Path(root))
+
+
 def _read_metrics(out_dir: Path) -> dict[str, Any]:
     f = out_dir / "metrics.json"
     return json.loads(f.read_text()) if f.is_file() else {}
@@ -414,24 +422,36 @@ def build_book(
     build_html: bool = True,
     progress: bool = True,
     root: Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> list[RunResult]:
     """Execute every notebook of ``_toc.yml`` (cached) and build the HTML book.
 
     The HTML lands in ``<project>/_build/html``. Sphinx warnings are errors.
+    With ``workers`` (a local Dask cluster) or ``scheduler`` (a running one)
+    the notebooks run at once, as independent tasks
+    (:mod:`genomenb.parallel`); the caches they share are written atomically
+    under a lock (:mod:`genomenb.data.cache`). A failing notebook is reported
+    after the others finished, and the HTML is not built.
     """
-    from tqdm.auto import tqdm
+    from genomenb import parallel
 
     root = root or project_root()
     registry.verify_all()
     notebooks = toc_notebooks(root)
-    runs: list[RunResult] = []
-    bar = tqdm(notebooks, desc=f"notebooks ({profile})", unit="nb", disable=not progress)
-    for nb in bar:
-        bar.set_postfix_str(nb.stem)
-        r = run_notebook(nb, profile, use_cache=not force, progress=progress, root=root)
-        runs.append(r)
-        state = "cached" if r.cached else f"ran in {r.seconds:.0f} s"
-        bar.write(f"  {nb.stem}: {state}")
+    tasks = {nb.stem: {"notebook": str(nb), "profile": profile, "overrides": None, "output_root": None,
+                       "use_cache": not force, "root": str(root)} for nb in notebooks}
+    with parallel.dask_client(workers, scheduler) as client:
+        outcomes = parallel.run_tasks(run_task, tasks, client=client, progress=progress,
+                                      desc=f"notebooks ({profile})")
+    if progress:
+        for o in outcomes:
+            state = ("cached" if o.result.cached else f"ran in {o.result.seconds:.0f} s") if o.ok else "FAILED"
+            print(f"  {o.name}: {state}" + (f" (retried {o.retried}x after its worker died)" if o.retried else ""))
+    report = parallel.failure_report(outcomes, "notebooks")
+    if report:
+        raise NotebookError(report)
+    runs = [o.result for o in outcomes]
     if build_html:
         stage = root / "_build" / "source"
         _stage_book(root, runs, stage)

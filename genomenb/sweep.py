@@ -12,6 +12,12 @@ then reads every point's ``metrics.json`` into
 values and every metric) and draws ``sweep.png``. Points run with the
 runner's cache, so rerunning an interrupted sweep skips the points already
 done. :func:`gather_sweep` reads a sweep folder back from a notebook.
+
+The points run one after another in this process, or at once on Dask
+(``--workers N``: a local cluster; ``--scheduler ADDRESS``: a running one;
+see :mod:`genomenb.parallel`). Either way a failing point is reported with its
+cell and error after the others finished, and the table holds every point that
+did finish.
 """
 
 from __future__ import annotations
@@ -82,7 +88,7 @@ def sweep_dir(notebook: str, profile: str, root: Path | None = None) -> Path:
 def run_sweep(notebook: str, profile: str, grid: Mapping[str, Sequence[Any]], *,
               overrides: Mapping[str, Any] | None = None, output: str | Path | None = None,
               use_cache: bool = True, progress: bool = True, root: Path | None = None,
-              metric: str | None = None) -> pd.DataFrame:
+              metric: str | None = None, workers: int | None = None, scheduler: str | None = None) -> pd.DataFrame:
     """Execute ``notebook`` once per grid point and gather the results.
 
     Parameters
@@ -102,13 +108,26 @@ def run_sweep(notebook: str, profile: str, grid: Mapping[str, Sequence[Any]], *,
         Skip points whose inputs have not changed since they last ran.
     metric : str, optional
         Metric drawn in ``sweep.png`` (default: the first ``*perplexity`` metric).
+    workers : int, optional
+        Run the points on a local Dask cluster of this many worker processes
+        (:func:`genomenb.parallel.dask_client`); default: one after another here.
+    scheduler : str, optional
+        Run the points on the Dask cluster of this scheduler address instead.
 
     Returns
     -------
     pandas.DataFrame
         The gathered table (also written to ``sweep.csv``).
+
+    Raises
+    ------
+    genomenb.runner.NotebookError
+        After every other point finished and the table was written, when a
+        point failed: the message names each failed point, its cell and error.
+    genomenb.parallel.EngineError
+        The cluster could not be started or reached.
     """
-    from genomenb import runner
+    from genomenb import parallel, runner
 
     root = root or runner.project_root()
     path = runner.notebook_path(notebook, root)
@@ -122,18 +141,28 @@ def run_sweep(notebook: str, profile: str, grid: Mapping[str, Sequence[Any]], *,
                 "overrides": {k: str(v) for k, v in (overrides or {}).items()},
                 "points": [{"id": point_id(p), "values": {k: str(v) for k, v in p.items()}} for p in points]}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    for i, point in enumerate(points, 1):
-        pid = point_id(point)
-        if progress:
-            print(f"[{i}/{len(points)}] {pid}", flush=True)
-        result = runner.run_notebook(path, profile, {**(overrides or {}), **point}, output_root=out / pid,
-                                     use_cache=use_cache, progress=progress, root=root)
-        if progress:
-            state = "cached" if result.cached else f"{result.seconds:.0f} s"
-            print(f"    {state} -> {result.output_dir}", flush=True)
+    tasks = {point_id(p): {"notebook": str(path), "profile": profile, "overrides": {**(overrides or {}), **p},
+                           "output_root": str(out / point_id(p)), "use_cache": use_cache, "root": str(root)}
+             for p in points}
+    with parallel.dask_client(workers, scheduler) as client:
+        outcomes = parallel.run_tasks(runner.run_task, tasks, client=client, progress=progress, desc="grid points")
+    if progress:
+        for o in outcomes:
+            if o.ok:
+                state = "cached" if o.result.cached else f"{o.result.seconds:.0f} s"
+                retried = f", retried {o.retried}x after its worker died" if o.retried else ""
+                print(f"  {o.name}: {state}{retried} -> {o.result.output_dir}", flush=True)
+    retried = [o.name for o in outcomes if o.retried]
+    if retried:
+        print(f"{len(retried)} grid point(s) retried on another worker after a worker died: {', '.join(retried)}",
+              flush=True)
     table = gather_sweep(out)
     table.to_csv(out / "sweep.csv", index=False)
     plot_sweep_file(out, table, metric=metric, label_columns=list(grid))
+    report = parallel.failure_report(outcomes, "grid points")
+    if report:
+        raise runner.NotebookError(f"{report}\nthe other points are gathered in {out / 'sweep.csv'}; "
+                                   "rerunning the sweep reruns only the failed points")
     return table
 
 

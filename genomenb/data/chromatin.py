@@ -35,7 +35,7 @@ def load_chromatin_data(deepsea_dir: str | os.PathLike | None = "", n_train: int
     seed : int
         Seed of the subset draw (and of DeepSEA-sim).
     cache_dir : path-like, optional
-        Cache folder ("" or None: :func:`genomenb.data.deepsea.cache_root`).
+        Cache folder ("" or None: :func:`genomenb.data.cache.cache_root`).
 
     Returns
     -------

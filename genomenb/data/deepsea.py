@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from genomenb.data.cache import build_lock, cache_root
 from genomenb.data.errors import DataError
 from genomenb.data.matlab import _is_hdf5, _mat5_directory, _Truncated
 
@@ -60,7 +61,6 @@ __all__ = [
     "Split",
     "DeepSeaSubset",
     "SplitReader",
-    "cache_root",
     "bundle_files",
     "open_split",
     "draw_rows",
@@ -87,21 +87,6 @@ _CODE_TO_CHANNEL = _CHANNEL_TO_CODE
 _SPLIT_IDS = {"train": 0, "valid": 1, "test": 2}
 _BLOCK_BYTES = 32 << 20  # working buffer per read, whatever the file size
 _CACHE_FORMAT = 1
-
-
-def cache_root() -> Path:
-    """Folder for generated data and caches.
-
-    ``$GENOMENB_CACHE_DIR`` when set; else ``results/_cache`` of the source
-    checkout the package runs from; else ``~/.cache/genomenb``.
-    """
-    env = os.environ.get("GENOMENB_CACHE_DIR")
-    if env:
-        return Path(env).expanduser().resolve()
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "pyproject.toml").is_file():
-        return checkout / "results" / "_cache"
-    return Path.home() / ".cache" / "genomenb"
 
 
 # --------------------------------------------------------------------------- split readers
@@ -521,8 +506,9 @@ def load_subset(
     seed : int
         Seed of the draw; each split uses its own stream.
     cache_dir : path-like, optional
-        Where the subset file goes (default :func:`cache_root`); the file is
-        reused while the bundle files (size, mtime) and arguments are unchanged.
+        Where the subset file goes (default :func:`genomenb.data.cache.cache_root`); the file is
+        reused while the bundle files (size, mtime) and arguments are unchanged,
+        and built once when several processes ask for it at the same time.
     source, description : str
         Recorded in the cache file and the returned object.
     progress : bool
@@ -543,11 +529,26 @@ def load_subset(
     key = _subset_key(files, sizes, crop, seed)
     folder = Path(cache_dir).expanduser() if cache_dir else cache_root()
     target = folder / "deepsea_subsets" / f"{source}_{key}.h5"
+    cached = _reuse_subset(target)
+    if cached is not None:
+        return cached
+    with build_lock(target):  # concurrent runs (a parallel book build) read the bundle once
+        cached = _reuse_subset(target)
+        if cached is not None:
+            return cached
+        return _draw_subset(bundle_dir, files, sizes, crop, seed, target, source, description, key, progress)
+
+
+def _reuse_subset(target: Path) -> DeepSeaSubset | None:
     if target.is_file():
         try:
             return read_subset_cache(target)
         except DataError:
             target.unlink(missing_ok=True)  # a damaged cache is rebuilt, not trusted
+    return None
+
+
+def _draw_subset(bundle_dir, files, sizes, crop, seed, target, source, description, key, progress) -> DeepSeaSubset:
     readers = {}
     try:
         for split, path in files.items():

@@ -354,7 +354,7 @@ def evaluate_cross_entropy(model: keras.Model, split: GenomeSplit, blocks: np.nd
 
 def train_language_model(split: GenomeSplit, model_config: CharLMConfig, train_config: TrainConfig,
                          checkpoint_dir: str | Path, *, callbacks: Iterable[keras.callbacks.Callback] = (),
-                         verbose: int = 1, jit_compile: bool | str = "auto") -> TrainResult:
+                         verbose: int = 1, jit_compile: bool | str = "auto", devices: int | None = None) -> TrainResult:
     """Train a language model on ``split``'s training part, checkpointing every epoch.
 
     Parameters
@@ -373,6 +373,9 @@ def train_language_model(split: GenomeSplit, model_config: CharLMConfig, train_c
         0 silent, 1 Keras progress bar and one line per epoch, 2 one line per epoch.
     jit_compile : bool or "auto"
         Passed to :func:`genomenb.models.charlm.compile_char_lm`.
+    devices : int, optional
+        Local devices each step is split over (JAX; default all, see
+        :func:`genomenb.training.loop.run_epochs`).
 
     Returns
     -------
@@ -414,7 +417,7 @@ def train_language_model(split: GenomeSplit, model_config: CharLMConfig, train_c
                         compile=compile_model, evaluate=evaluate, loss_columns=loss_columns,
                         throughput=("bases_per_second", lambda b: b.bases), restore="last",
                         state={"model_config": model_config.as_dict(), "train_config": tc.as_dict()},
-                        callbacks=callbacks, verbose=verbose)
+                        callbacks=callbacks, devices=devices, verbose=verbose)
     result.config = {"model_config": model_config, "train_config": tc}
     return result
 

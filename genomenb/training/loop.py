@@ -21,11 +21,14 @@ after each epoch. The loop does the rest, once:
 * **tracked predictions**: arrays the evaluation returns are saved per epoch
   (``predictions_<name>_epoch<e>.npy``) and handed back stacked, so every epoch can be
   scored afterwards;
+* **every local device**: under JAX a step is split over all devices the
+  backend sees (``devices``; Keras' ``DataParallel`` distribution);
 * **one line per epoch** (and Keras' progress bar with ``verbose=1``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -36,6 +39,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from genomenb import backend
 from genomenb.training.checkpoint import EpochCheckpoint
 
 __all__ = ["TrainResult", "run_epochs", "reseed_dropout", "epoch_line"]
@@ -171,7 +175,7 @@ def run_epochs(model: keras.Model, *, epochs: int, seed: int, checkpoint: EpochC
                throughput: tuple[str, Callable[[Any], float]] = ("sequences_per_second", len),
                monitor: str | None = None, mode: str = "min", restore: str = "best", patience: int = 0,
                state: Mapping[str, Any] | None = None, callbacks: Iterable[keras.callbacks.Callback] = (),
-               verbose: int = 1) -> TrainResult:
+               devices: int | None = None, verbose: int = 1) -> TrainResult:
     """Train ``model`` epoch by epoch with checkpoints, best-epoch choice and optional early stopping.
 
     Parameters
@@ -207,6 +211,11 @@ def run_epochs(model: keras.Model, *, epochs: int, seed: int, checkpoint: EpochC
         Extra entries for ``state.json`` (configs, settings).
     callbacks : iterable of keras.callbacks.Callback
         Passed to every epoch's :meth:`keras.Model.fit`.
+    devices : int, optional
+        Local devices every training step is split over (data-parallel, JAX
+        backend: :func:`genomenb.backend.training_devices`). Default: all the
+        backend sees, as many as divide the batch size (one under TensorFlow
+        and PyTorch). The count is recorded in ``state.json``.
     verbose : int, default 1
         0 silent, 1 Keras progress bar and one line per epoch, 2 one line per epoch.
 
@@ -245,13 +254,21 @@ def run_epochs(model: keras.Model, *, epochs: int, seed: int, checkpoint: EpochC
     def out_of_patience(epoch: int) -> bool:
         return bool(patience) and best_epoch > 0 and epoch - best_epoch >= patience
 
-    stopped = False
+    stopped, distribution, n_devices = False, None, 1
     for epoch in range(done, epochs):
         if out_of_patience(epoch):
             stopped = True
             break
         epoch_batches = batches(epoch)
-        loss, seconds = _fit_one_epoch(trained, epoch_batches, epoch, seed, callbacks=callbacks, verbose=verbose)
+        if epoch == done:  # the device count follows from the batch size; the weights are placed once
+            n_devices = backend.training_devices(devices, int(getattr(epoch_batches, "batch_size", 1)))
+            distribution = backend.data_parallel_distribution(n_devices)
+            if distribution is not None:
+                backend.lay_out(trained, distribution)
+                if verbose:
+                    print(f"training data-parallel on {n_devices} devices")
+        with distribution.scope() if distribution is not None else contextlib.nullcontext():
+            loss, seconds = _fit_one_epoch(trained, epoch_batches, epoch, seed, callbacks=callbacks, verbose=verbose)
         scalars, arrays = evaluate(trained) if evaluate is not None else ({}, {})
         name, units = throughput
         row = {"epoch": epoch + 1, "loss": loss, **(loss_columns(loss) if loss_columns else {}),
@@ -264,7 +281,7 @@ def run_epochs(model: keras.Model, *, epochs: int, seed: int, checkpoint: EpochC
         tracked = sorted(arrays)
         ckpt.save(trained, pd.DataFrame(rows, columns=list(rows[0])), epoch + 1,
                   {"best_epoch": best_epoch, "monitor": monitor, "mode": mode, "tracked": tracked,
-                   "keras_backend": keras.backend.backend(), **dict(state or {})},
+                   "keras_backend": keras.backend.backend(), "devices": n_devices, **dict(state or {})},
                   models={ckpt.BEST_FILE: trained} if improved and restore == "best" else None,
                   arrays={f"predictions_{k}_epoch{epoch + 1}": v for k, v in arrays.items()})
         if verbose:

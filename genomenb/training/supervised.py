@@ -63,7 +63,8 @@ def train_supervised(model: keras.Model, x_train: Inputs, y_train: np.ndarray, x
                      track: Mapping[str, Inputs] | None = None, class_weight: np.ndarray | bool | None = None,
                      trim_padding: int = 0, pad_value: int = 0, clipnorm: float | None = None,
                      reverse_complement_average: bool = False, predict_batch_size: int = 256,
-                     callbacks: Iterable[keras.callbacks.Callback] = (), verbose: int = 1) -> TrainResult:
+                     callbacks: Iterable[keras.callbacks.Callback] = (), devices: int | None = None,
+                     verbose: int = 1) -> TrainResult:
     """Train ``model`` on arrays with Adam, one checkpointed epoch at a time.
 
     Parameters
@@ -107,6 +108,9 @@ def train_supervised(model: keras.Model, x_train: Inputs, y_train: np.ndarray, x
         (:func:`genomenb.predict.predict`); training uses the forward strand.
     predict_batch_size : int, default 256
     callbacks : iterable of keras.callbacks.Callback
+    devices : int, optional
+        Local devices each step is split over (JAX; default all, see
+        :func:`genomenb.training.loop.run_epochs`).
     verbose : int, default 1
 
     Returns
@@ -191,4 +195,4 @@ def train_supervised(model: keras.Model, x_train: Inputs, y_train: np.ndarray, x
                       evaluate=evaluate, loss_columns=functools.partial(target_kinds.loss_columns, target),
                       throughput=("sequences_per_second", lambda b: n_train), monitor=monitor, mode=mode,
                       restore="best", patience=patience, state={"settings": settings}, callbacks=callbacks,
-                      verbose=verbose)
+                      devices=devices, verbose=verbose)

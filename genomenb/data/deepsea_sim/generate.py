@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from genomenb.data.deepsea import SPLITS, cache_root, load_subset
+from genomenb.data.cache import build_lock, cache_root
+from genomenb.data.deepsea import SPLITS, load_subset
 from genomenb.data.deepsea_sim.config import SIM_DESCRIPTION, SIM_SOURCE, SimConfig
 from genomenb.data.deepsea_sim.grammar import build_grammar
 from genomenb.data.deepsea_sim.ground_truth import _write_ground_truth
@@ -135,7 +136,9 @@ def ensure_bundle(config: SimConfig | None = None, cache_dir: str | os.PathLike 
     The folder is ``<cache_dir>/deepsea_sim/<key>/`` with the key of
     :meth:`SimConfig.key` (configuration, generator source, input checksums).
     Generation writes to a temporary folder renamed into place at the end, so
-    an interrupted run never leaves a half-written bundle behind.
+    an interrupted run never leaves a half-written bundle behind; concurrent
+    runs wait for one another (:func:`genomenb.data.cache.build_lock`), so the
+    bundle is generated once.
     """
     config = config or SimConfig()
     root = (Path(cache_dir).expanduser() if cache_dir else cache_root()) / "deepsea_sim"
@@ -143,16 +146,16 @@ def ensure_bundle(config: SimConfig | None = None, cache_dir: str | os.PathLike 
     if (final / "ground_truth.h5").is_file():
         return final
     root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{config.key()}-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    generate_bundle(config, tmp, progress=progress)
-    try:
+    with build_lock(final):  # concurrent runs (a parallel book build) generate it once
+        if (final / "ground_truth.h5").is_file():
+            return final
+        for stale in root.glob(f".tmp-{config.key()}-*"):  # left by a run that died while generating
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = root / f".tmp-{config.key()}-{os.getpid()}"
+        generate_bundle(config, tmp, progress=progress)
+        if final.exists():  # an incomplete folder from an older version of this function
+            shutil.rmtree(final)
         os.replace(tmp, final)
-    except OSError:  # another process finished first: keep its copy
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not (final / "ground_truth.h5").is_file():
-            raise
     return final
 
 
