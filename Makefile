@@ -32,6 +32,9 @@ backends: venv
 	$(PY) -m pip install -r requirements-backends.txt
 
 lab: venv
+	@echo "JupyterLab on notebooks/ with the 'Python 3 (genomenb)' kernel: open the URL printed below"
+	@echo "(http://localhost:8888/lab?token=...), then start with 00_data_tour.ipynb. Notebooks run there write to"
+	@echo "results/<notebook>/book/, the folder 'make book' uses, so they reuse its checkpoints."
 	$(VENV)/bin/jupyter lab notebooks/
 
 # The benchmarks compare with plain PyTorch, hence the backends.

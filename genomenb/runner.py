@@ -412,7 +412,20 @@ def _stage_book(root: Path, runs: list[RunResult], stage: Path) -> None:
     shutil.copytree(root / "book", stage / "book")
     (stage / "notebooks").mkdir()
     for r in runs:
-        shutil.copy2(r.executed, stage / "notebooks" / r.executed.name)
+        (stage / "notebooks" / r.executed.name).write_text(publishable(r.executed.read_text(encoding="utf-8"), root),
+                                                            encoding="utf-8")
+
+
+def publishable(notebook_text: str, root: Path) -> str:
+    """An executed notebook's JSON with the build machine's project folder cut out of every path.
+
+    Papermill injects the absolute ``output_dir`` (``/home/<user>/.../results/04_multitask_919/book``) and
+    training logs name checkpoint folders; the published page shows them relative to the project
+    (``results/04_multitask_919/book``), as a reader's own run would write them.
+    """
+    for prefix in {str(root), str(root.resolve())}:
+        notebook_text = notebook_text.replace(prefix.rstrip("/") + "/", "")
+    return notebook_text
 
 
 def build_book(

@@ -161,3 +161,13 @@ def test_keep_report_copies_the_evidence(project, tmp_path):
     assert kept == project / "reports" / "01_demo" / "paper"
     assert {p.name for p in kept.iterdir()} >= {"01_demo.ipynb", "metrics.json", "run.json", "parameters.json"}
     assert json.loads((kept / "run.json").read_text())["parameters"]["n"] == 1000
+
+
+def test_published_notebooks_show_paths_relative_to_the_project(tmp_path):
+    executed = json.dumps({"cells": [{"cell_type": "code", "metadata": {"tags": ["injected-parameters"]},
+                                      "source": [f'output_dir = "{tmp_path}/results/04_x/book"\n']},
+                                     {"cell_type": "code", "outputs": [{"text": f"checkpoint {tmp_path}/results/a"}]}]})
+    published = runner.publishable(executed, tmp_path)
+    assert str(tmp_path) not in published
+    assert 'output_dir = \\"results/04_x/book\\"' in published and "checkpoint results/a" in published
+    assert json.loads(published)["cells"][1]["outputs"][0]["text"] == "checkpoint results/a"
