@@ -142,16 +142,17 @@ def ensure_bundle(config: SimConfig | None = None, cache_dir: str | os.PathLike 
     """
     config = config or SimConfig()
     root = (Path(cache_dir).expanduser() if cache_dir else cache_root()) / "deepsea_sim"
-    final = root / config.key()
+    key = config.key()  # hashes the generator's source and inputs: computed once
+    final = root / key
     if (final / "ground_truth.h5").is_file():
         return final
     root.mkdir(parents=True, exist_ok=True)
     with build_lock(final):  # concurrent runs (a parallel book build) generate it once
         if (final / "ground_truth.h5").is_file():
             return final
-        for stale in root.glob(f".tmp-{config.key()}-*"):  # left by a run that died while generating
+        for stale in root.glob(f".tmp-{key}-*"):  # left by a run that died while generating
             shutil.rmtree(stale, ignore_errors=True)
-        tmp = root / f".tmp-{config.key()}-{os.getpid()}"
+        tmp = root / f".tmp-{key}-{os.getpid()}"
         generate_bundle(config, tmp, progress=progress)
         if final.exists():  # an incomplete folder from an older version of this function
             shutil.rmtree(final)
