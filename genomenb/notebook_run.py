@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 __all__ = ["Run", "start_run", "write_metrics", "read_metrics", "validate_metrics", "finite", "flat_metrics",
-           "banner", "table_formats", "show_table"]
+           "banner", "table_formats", "show_table", "glue_values"]
 
 _SCALARS = (bool, int, float, str)
 # Names IPython puts into a notebook's namespace; they are not parameters.
@@ -72,6 +72,25 @@ def write_metrics(output_dir: str | Path, metrics: Mapping[str, Any],
     return path
 
 
+def glue_values(values: Mapping[str, Any]) -> int:
+    """Glue each value under its key (MyST-NB) when running in a Jupyter kernel; returns how many were glued.
+
+    Outside a kernel (a plain Python process, the tests) nothing happens and 0 is returned.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with every notebook environment
+        return 0
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return 0
+    from myst_nb import glue
+
+    for key, value in values.items():
+        glue(key, _plain(value), display=False)
+    return len(values)
+
+
 def read_metrics(path: str | Path) -> dict[str, Any]:
     """Read a ``metrics.json`` file (or the one inside a results folder)."""
     p = Path(path)
@@ -108,8 +127,17 @@ class Run:
         return p
 
     def write_metrics(self, metrics: Mapping[str, Any]) -> Path:
-        """Add ``metrics`` to ``metrics.json`` together with this run's parameters."""
-        return write_metrics(self.output_dir, metrics, self.parameters)
+        """Add ``metrics`` to ``metrics.json`` together with this run's parameters, and glue them for the book.
+
+        Inside a Jupyter kernel every metric is also glued (MyST-NB's
+        :func:`myst_nb.glue`, no visible output) under its own key, and every
+        parameter under ``param.<name>``, so a prose chapter quotes this run's
+        numbers with ``{glue:text}`../notebooks/<notebook>.ipynb::<key>:.3f```
+        and a rebuilt book follows the run (another seed, profile or backend).
+        """
+        path = write_metrics(self.output_dir, metrics, self.parameters)
+        glue_values({**validate_metrics(metrics), **{f"param.{k}": v for k, v in self.parameters.items()}})
+        return path
 
 
 def start_run(namespace: Mapping[str, Any]) -> Run:
