@@ -6,7 +6,7 @@ PY      = $(VENV)/bin/python
 PROFILE ?= book
 PYTEST_ARGS ?=
 
-.PHONY: book test smoke-book lab bench clean venv backends
+.PHONY: book test smoke-book check-book lab bench clean venv backends
 
 venv: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ book: venv
 
 smoke-book: venv
 	$(PY) -m genomenb.cli book --profile smoke
+
+# The built book (_build/html) in headless Chromium, offline (needs Debian's chromium and chromium-driver).
+check-book: venv
+	$(PY) -m genomenb.bookcheck _build/html --screenshots _build/screenshots
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo 'no tests collected'; exit 0; fi; exit $$rc

@@ -120,10 +120,28 @@ class Run:
         """A file path inside the run's output folder."""
         return self.output_dir / name
 
-    def save_figure(self, fig, name: str, *, dpi: int = 120) -> Path:
-        """Save ``fig`` as ``<output_dir>/<name>.png`` and return the path."""
+    def save_figure(self, fig, name: str, *, alt: str | None = None, dpi: int = 120) -> Path:
+        """Check ``fig``, save it as ``<output_dir>/<name>.png``, show it with its alt text, and return the path.
+
+        The figure must have a title (a suptitle, or one on every axes that
+        holds data) and x and y labels on every data axes
+        (:func:`genomenb.figures.check_figure` raises ``ValueError`` naming
+        what is missing). ``alt`` defaults to a text derived from the titles
+        and labels (:func:`genomenb.figures.figure_alt`). Inside a Jupyter
+        kernel the saved PNG is displayed with the alt text in its output
+        metadata (the book's staging step hands it to MyST-NB) and the figure
+        is closed, so the inline backend does not show it a second time.
+        """
+        from genomenb import figures
+
+        figures.check_figure(fig, name)
+        alt = figures.figure_alt(fig) if alt is None else alt
         p = self.output_dir / f"{name}.png"
         fig.savefig(p, dpi=dpi, bbox_inches="tight")
+        if figures.display_png(p.read_bytes(), alt):
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
         return p
 
     def write_metrics(self, metrics: Mapping[str, Any]) -> Path:

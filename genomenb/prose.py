@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["TYPED_CLASSES", "NUMBER", "GlueReference", "glue_references", "unglued_numbers", "check_chapters",
-           "missing_glue_keys"]
+           "missing_glue_keys", "fill_missing", "glued_keys"]
 
 #: Span classes that mark a typed number and say why it is typed:
 #: ``paper`` — a number reported by a seed study (labelled as the paper's in the sentence);
 #: ``fact`` — a fact of the data or of the method (a genome length, a fixed threshold, a software version);
-#: ``recipe`` — measured once on an exercise's recipe run, not by the run this book was built from.
+#: ``recipe`` — measured once by a run other than the one this book was built from (an exercise's recipe, an
+#: archived run under ``reports/``, a benchmark result), which the sentence names.
 TYPED_CLASSES = ("paper", "fact", "recipe")
 
 #: A measured-looking number: a decimal, or a percentage (integer or decimal).
@@ -66,8 +67,8 @@ def _blank(match: re.Match) -> str:
 
 def glue_references(text: str) -> list[GlueReference]:
     """Every ``{glue:text}`doc::key:fmt``` role in a chapter's MyST text, in order."""
-    return [GlueReference(m.group("doc") or "", m.group("key"), m.group("fmt") or "", text.count("\n", 0, m.start()) + 1)
-            for m in _GLUE.finditer(text)]
+    return [GlueReference(m.group("doc") or "", m.group("key"), m.group("fmt") or "",
+                          text.count("\n", 0, m.start()) + 1) for m in _GLUE.finditer(text)]
 
 
 def unglued_numbers(text: str) -> list[tuple[int, str, str]]:
@@ -129,3 +130,30 @@ def missing_glue_keys(book_dir: str | Path, results_dir: str | Path, profile: st
             if ref.key not in keys:
                 problems.append(f"{md.name}:{ref.line}: {Path(ref.doc).stem} ({profile}) has no {ref.key!r}")
     return problems
+
+
+def fill_missing(text: str, keys: dict[str, set[str]], *, placeholder: str = "n/a") -> tuple[str, list[str]]:
+    """Replace the glue roles whose key a run did not write by ``placeholder``: ``(new text, missing refs)``.
+
+    ``keys`` maps a notebook stem to the keys its run glued (metrics and
+    ``param.<name>``); roles of notebooks not in ``keys`` are left alone.
+    A smoke build uses this for numbers its small profile does not measure
+    (a second genome, a rare class); the book and paper builds fail instead
+    (:func:`genomenb.runner.build_book`).
+    """
+    missing = []
+
+    def swap(m: re.Match) -> str:
+        stem = Path(m.group("doc") or "").stem
+        if stem in keys and m.group("key") not in keys[stem]:
+            missing.append(f"{stem}::{m.group('key')}")
+            return placeholder
+        return m.group(0)
+
+    return _GLUE.sub(swap, text), missing
+
+
+def glued_keys(notebook: dict) -> set[str]:
+    """The keys an executed notebook (nbformat JSON as a dict) glued with MyST-NB."""
+    return {out["metadata"]["scrapbook"]["name"] for cell in notebook.get("cells", ())
+            for out in cell.get("outputs", ()) if "scrapbook" in out.get("metadata", {})}

@@ -402,8 +402,15 @@ def _read_metrics(out_dir: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the book
 
 
-def _stage_book(root: Path, runs: list[RunResult], stage: Path) -> None:
-    """Copy the book's sources into ``stage``, swapping notebooks for their executed copies."""
+def _stage_book(root: Path, runs: list[RunResult], stage: Path, profile: str = "book") -> None:
+    """Copy the book's sources into ``stage``, swapping notebooks for their executed copies.
+
+    A prose number glued from a key the run did not write fails the book and paper builds
+    (:class:`NotebookError` naming every one); the smoke build, whose small profile skips some
+    measurements by design, prints "n/a" for them and says which.
+    """
+    from genomenb import prose
+
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
@@ -411,20 +418,39 @@ def _stage_book(root: Path, runs: list[RunResult], stage: Path) -> None:
         shutil.copy2(root / name, stage / name)
     shutil.copytree(root / "book", stage / "book")
     (stage / "notebooks").mkdir()
+    glued = {}
     for r in runs:
-        (stage / "notebooks" / r.executed.name).write_text(publishable(r.executed.read_text(encoding="utf-8"), root),
-                                                            encoding="utf-8")
+        text = publishable(r.executed.read_text(encoding="utf-8"), root)
+        (stage / "notebooks" / r.executed.name).write_text(text, encoding="utf-8")
+        glued[r.executed.stem] = prose.glued_keys(json.loads(text))
+    missing = {}
+    for md in sorted((stage / "book").glob("*.md")):
+        text, missing[md.name] = prose.fill_missing(md.read_text(encoding="utf-8"), glued)
+        md.write_text(text, encoding="utf-8")
+    lines = [f"  book/{name}: {', '.join(keys)}" for name, keys in missing.items() if keys]
+    if lines and profile != "smoke":
+        raise NotebookError(f"the {profile} runs did not write numbers the prose quotes:\n" + "\n".join(lines))
+    if lines:
+        print("numbers the smoke profile does not measure, shown as n/a:\n" + "\n".join(lines))
 
 
 def publishable(notebook_text: str, root: Path) -> str:
-    """An executed notebook's JSON with the build machine's project folder cut out of every path.
+    """An executed notebook's JSON with the build machine's project folder cut out of every path, alt texts in place.
 
     Papermill injects the absolute ``output_dir`` (``/home/<user>/.../results/04_multitask_919/book``) and
     training logs name checkpoint folders; the published page shows them relative to the project
-    (``results/04_multitask_919/book``), as a reader's own run would write them.
+    (``results/04_multitask_919/book``), as a reader's own run would write them. The alt texts that
+    ``Run.save_figure`` put in its image outputs' metadata move to the cells' metadata, where MyST-NB
+    reads them (:func:`genomenb.figures.alt_to_cell_metadata`).
     """
+    from genomenb.figures import alt_to_cell_metadata
+
     for prefix in {str(root), str(root.resolve())}:
         notebook_text = notebook_text.replace(prefix.rstrip("/") + "/", "")
+    if '"alt"' in notebook_text:
+        notebook = json.loads(notebook_text)
+        if alt_to_cell_metadata(notebook):
+            notebook_text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
     return notebook_text
 
 
@@ -467,7 +493,7 @@ def build_book(
     runs = [o.result for o in outcomes]
     if build_html:
         stage = root / "_build" / "source"
-        _stage_book(root, runs, stage)
+        _stage_book(root, runs, stage, profile)
         cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
                "build", str(stage), "--path-output", str(root), "-W", "-n", "--keep-going"]
         proc = subprocess.run(cmd, cwd=root, text=True, capture_output=True)

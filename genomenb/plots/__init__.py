@@ -34,9 +34,15 @@ expression
     Yeast expression (DeepRAGE): class confusion, scores per model and split
     kind, predicted vs measured, join memory, filter logos, knockout changes.
 style
-    Colours shared by the modules (:data:`~genomenb.plots.style.KIND_COLORS`,
-    :data:`~genomenb.plots.style.BASE_COLORS`) and the kind-block labels of
-    barcodes.
+    Colours, markers, hatches and colour maps shared by the modules
+    (:data:`~genomenb.plots.style.KIND_COLORS`,
+    :data:`~genomenb.plots.style.BASE_COLORS`, perceptually uniform maps of
+    monotonic lightness such as :data:`~genomenb.plots.style.SIGNED_CMAP`)
+    and the kind-block labels of barcodes.
+
+Every figure a notebook saves has a title and labelled axes, with units:
+:meth:`genomenb.notebook_run.Run.save_figure` checks it
+(:func:`genomenb.figures.check_figure`).
 
 Examples
 --------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genomenb.plots.style import BASE_COLORS
+from genomenb.plots.style import BASE_COLORS, LINESTYLES, SIGNED_CMAP
 
 __all__ = ["plot_attribution_logo", "plot_pwm_logo", "plot_saliency_heatmap", "plot_position_tracks",
            "plot_temporal_scores", "plot_method_ranking", "plot_sequence_strip"]
@@ -48,6 +48,7 @@ def plot_attribution_logo(ax, matrix: np.ndarray, *, start: int = 0, title: str 
     logomaker.Logo(frame, ax=ax, color_scheme="classic", flip_below=True, fade_below=0.4, shade_below=0.2)
     ax.axhline(0, color="0.4", lw=0.5)
     _shade_sites(ax, sites)
+    ax.set_xlabel("position (bases)")
     ax.set_ylabel(ylabel)
     ax.set_xlim(start - 0.5, start + len(frame) - 0.5)
     if title:
@@ -64,7 +65,8 @@ def plot_pwm_logo(ax, pwm: np.ndarray, *, title: str = "", information: bool = T
     if information:
         frame = logomaker.transform_matrix(frame, from_type="probability", to_type="information")
     logomaker.Logo(frame, ax=ax, color_scheme="classic")
-    ax.set_ylabel("bits" if information else "probability")
+    ax.set_xlabel("position (bases)")
+    ax.set_ylabel("information (bits)" if information else "probability")
     if information:
         ax.set_ylim(0, 2)
     ax.set_xlim(-0.5, len(frame) - 0.5)
@@ -78,17 +80,19 @@ def plot_saliency_heatmap(ax, attribution: np.ndarray, codes: np.ndarray | None 
     """Heatmap of an ``(L, 4)`` attribution map: bases (rows) by positions (columns), symmetric colour scale.
 
     With ``codes`` the observed base of every position is outlined; ``sites``
-    (``(start, width, label)``) are framed above the map.
+    (``(start, width, label)``) are framed above the map. The colour map is
+    :data:`~genomenb.plots.style.SIGNED_CMAP` (lightness rises from the most
+    negative to the most positive value, zero in the middle).
     """
     from matplotlib.patches import Rectangle
 
     a = np.asarray(attribution, dtype=np.float64)
     vmax = float(np.abs(a).max()) or 1.0
-    image = ax.imshow(a.T, aspect="auto", cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+    image = ax.imshow(a.T, aspect="auto", cmap=SIGNED_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest")
     if codes is not None:
         codes = np.asarray(codes)
         for pos in np.flatnonzero(codes < 4):
-            ax.add_patch(Rectangle((pos - 0.5, codes[pos] - 0.5), 1, 1, fill=False, lw=0.4, ec="0.2"))
+            ax.add_patch(Rectangle((pos - 0.5, codes[pos] - 0.5), 1, 1, fill=False, lw=0.5, ec="black"))
     for start, width, name in sites or ():
         ax.add_patch(Rectangle((start - 0.5, -0.5), width, 4, fill=False, lw=1.5, ec="#2b2d42"))
         if name:
@@ -96,7 +100,8 @@ def plot_saliency_heatmap(ax, attribution: np.ndarray, codes: np.ndarray | None 
     ax.set_yticks(range(4))
     ax.set_yticklabels(list("ACGT"))
     ax.set_xticks(np.arange(0, a.shape[0], tick_every))
-    ax.set_xlabel("position in the sequence")
+    ax.set_xlabel("position in the sequence (bases)")
+    ax.set_ylabel("base")
     if title:
         ax.set_title(title, fontsize=9, pad=16 if sites else 6)
     ax.figure.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label=label)
@@ -115,11 +120,11 @@ def plot_position_tracks(ax, tracks, *, sites=None, title: str = ""):
         scaled = v / (np.abs(v).max() or 1.0)
         base = len(names) - 1 - i
         ax.fill_between(np.arange(len(v)), base, base + 0.9 * scaled, step="mid", color=f"C{i}", alpha=0.8, lw=0)
-        ax.text(-1, base + 0.3, name, ha="right", va="center", fontsize=8)
     _shade_sites(ax, sites)
-    ax.set_yticks([])
+    ax.set_yticks([len(names) - 1 - i + 0.3 for i in range(len(names))], names, fontsize=8)
     ax.set_xlim(-0.5, len(np.asarray(tracks[names[0]])) - 0.5)
-    ax.set_xlabel("position in the sequence")
+    ax.set_xlabel("position in the sequence (bases)")
+    ax.set_ylabel("importance per method\n(scaled to its maximum)")
     if title:
         ax.set_title(title, fontsize=9, pad=12 if sites else 6)
     return ax
@@ -138,10 +143,10 @@ def plot_temporal_scores(ax, curves, revealed: np.ndarray, *, sites=None, ylabel
     x = revealed - 0.5 if direction == "forward" else length - revealed - 0.5
     for i, (label, y) in enumerate(curves.items()):
         ax.plot(x, y, drawstyle="steps-post" if direction == "forward" else "steps-pre", color=f"C{i}", lw=1.4,
-                label=label)
+                ls=LINESTYLES[i % len(LINESTYLES)], label=label)
     _shade_sites(ax, sites)
     ax.set_xlim(-0.5, length - 0.5)
-    ax.set_xlabel("bases read from the start" if direction == "forward" else "bases read from the end")
+    ax.set_xlabel("bases read from the start" if direction == "forward" else "bases read from the end (bases)")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8, loc="upper left")
     if title:
@@ -150,7 +155,7 @@ def plot_temporal_scores(ax, curves, revealed: np.ndarray, *, sites=None, ylabel
 
 
 def plot_method_ranking(ax, summary, *, chance: float = 0.5, value: str = "mean_auroc", error: str = "sem_auroc",
-                        target: float | None = None):
+                        target: float | None = None, ylabel: str = "attribution method"):
     """Horizontal bars of a score per attribution method (best on top), with error bars and the chance line.
 
     ``summary`` is a table indexed by method (:func:`genomenb.interpret.grading.summarize_ranking`).
@@ -167,6 +172,7 @@ def plot_method_ranking(ax, summary, *, chance: float = 0.5, value: str = "mean_
         ax.axvline(target, color="#e63946", ls="--", lw=1, label=f"target ({target:g})")
     ax.set_xlim(min(0.4, float(table[value].min()) - 0.05), 1.0)
     ax.set_xlabel(value.replace("_", " "))
+    ax.set_ylabel(ylabel)
     ax.legend(fontsize=8, loc="lower right")
     return ax
 
@@ -178,7 +184,7 @@ def plot_sequence_strip(ax, codes: np.ndarray, *, title: str = "", legend: bool 
 
     codes = np.atleast_2d(np.asarray(codes))
     ax.imshow(codes, aspect="auto", cmap=ListedColormap(BASE_COLORS), vmin=-0.5, vmax=4.5, interpolation="nearest")
-    ax.set_xlabel("position")
+    ax.set_xlabel("position (bases)")
     ax.set_ylabel("sequence")
     if legend:
         ax.legend(handles=[Patch(color=c, label=b) for b, c in zip("ACGTN", BASE_COLORS)], fontsize=7, ncol=5,

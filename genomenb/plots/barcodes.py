@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genomenb.plots.style import mark_kind_blocks
+from genomenb.plots.style import SEQUENTIAL_CMAP, mark_kind_blocks
 
 __all__ = ["plot_prediction_difference", "plot_grouped_predictions", "plot_barcode_f1"]
 
@@ -35,6 +35,8 @@ def plot_prediction_difference(ax, truth: np.ndarray, predicted: np.ndarray, kin
     if kinds is not None:
         mark_kind_blocks(ax, np.asarray(kinds), color="0.5", lw=0.6)
     ax.set_xticks([])
+    ax.set_xlabel(f"feature ({outcome.shape[1]} labels" + (", grouped by kind)" if kinds is not None else ")"),
+                  labelpad=18 if kinds is not None else 4)
     ax.set_ylabel("sequence")
     if legend:
         names = ("absent, not predicted", "present, predicted", "predicted, absent", "present, missed")
@@ -46,8 +48,11 @@ def plot_prediction_difference(ax, truth: np.ndarray, predicted: np.ndarray, kin
 
 
 def plot_grouped_predictions(ax, table, *, title: str = "", label: str = "mean predicted probability",
-                             fmt: str = "{:.2f}", cmap: str = "viridis"):
-    """Heatmap of a small table (e.g. cell types x kinds), every cell annotated; NaN cells left blank."""
+                             fmt: str = "{:.2f}", cmap: str = SEQUENTIAL_CMAP, xlabel: str = "", ylabel: str = ""):
+    """Heatmap of a small table (e.g. cell types x kinds), every cell annotated; NaN cells left blank.
+
+    The axes are labelled ``xlabel`` and ``ylabel``, by default the names of the table's columns and index.
+    """
     values = table.to_numpy(dtype=np.float64)
     image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, interpolation="nearest")
     finite = values[np.isfinite(values)]
@@ -60,6 +65,8 @@ def plot_grouped_predictions(ax, table, *, title: str = "", label: str = "mean p
     ax.set_xticklabels([str(c) for c in table.columns], fontsize=8)
     ax.set_yticks(range(values.shape[0]))
     ax.set_yticklabels([str(r) for r in table.index], fontsize=8)
+    ax.set_xlabel(xlabel or str(table.columns.name or "column").replace("_", " "))
+    ax.set_ylabel(ylabel or str(table.index.name or "row").replace("_", " "))
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label=label)
     if title:
         ax.set_title(title, fontsize=9)
@@ -75,9 +82,10 @@ def plot_barcode_f1(ax, agreement, *, colors=None):
     validation orange).
     """
     colors = {"train": "#2a9d8f", "valid": "#e76f51"} if colors is None else colors
-    for batch, color in colors.items():
+    for i, (batch, color) in enumerate(colors.items()):
         part = agreement[agreement["batch"] == batch]
-        ax.plot(part["epoch"], part["f1"], marker="o", color=color, label=f"{batch} batch")
+        ax.plot(part["epoch"], part["f1"], marker="os^D"[i % 4], ls=("-", "--")[i % 2], color=color,
+                label=f"{batch} batch")
     ax.set_xlabel("epoch")
     ax.set_ylabel("F1 of the barcode")
     ax.legend(fontsize=8)

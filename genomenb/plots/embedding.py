@@ -14,6 +14,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from genomenb.plots.style import MARKERS, SEQUENTIAL_CMAP
+
 __all__ = ["CLASS_COLORS", "class_color", "plot_gene_on_mixture", "plot_occupancy_heatmap", "plot_gene_maps",
            "plot_class_separation"]
 
@@ -70,15 +72,22 @@ def plot_gene_on_mixture(coords: np.ndarray, gene_coords: np.ndarray, mixture, *
     sample = np.random.default_rng(seed).choice(len(coords), min(background, len(coords)), replace=False)
     ax.scatter(coords[sample, 0], coords[sample, 1], s=1, c="0.6", lw=0, alpha=0.3, rasterized=True)
     ax.scatter(mixture.means_[:, 0], mixture.means_[:, 1], marker="x", s=10, c="0.2", lw=0.6, zorder=2)
-    points = ax.scatter(gene_coords[:, 0], gene_coords[:, 1], s=7, c=np.arange(len(gene_coords)), cmap="viridis",
-                        lw=0, zorder=3)
+    points = ax.scatter(gene_coords[:, 0], gene_coords[:, 1], s=7, c=np.arange(len(gene_coords)),
+                        cmap=SEQUENTIAL_CMAP, lw=0, zorder=3)
     ax.figure.colorbar(points, ax=ax, label=f"position in {gene} (bases, 5' to 3')", shrink=0.8)
     ax.set_title(f"{gene}: its {len(gene_coords)} per-base hidden states in the t-SNE map\n"
                  f"(shading: log-density of the {mixture.n_components}-component mixture; x: component means)",
                  fontsize=9)
+    _tsne_axes(ax)
+    return ax.figure
+
+
+def _tsne_axes(ax):
+    """t-SNE coordinates have no unit worth a tick: the axes are named, their ticks removed."""
     ax.set_xticks([])
     ax.set_yticks([])
-    return ax.figure
+    ax.set_xlabel("t-SNE 1 (no unit)")
+    ax.set_ylabel("t-SNE 2 (no unit)")
 
 
 def plot_occupancy_heatmap(occupancy: np.ndarray, classes: Sequence[str] | np.ndarray, *,
@@ -123,6 +132,7 @@ def plot_occupancy_heatmap(occupancy: np.ndarray, classes: Sequence[str] | np.nd
     for tick, (name, _) in zip(ax.get_yticklabels(), blocks):
         tick.set_color(class_color(name, order) if name in order and name != "other" else "black")
     ax.set_xlabel("mixture component (grouped by the class occupying it most)")
+    ax.set_ylabel("genes by functional class (count), then extra sequences")
     ax.set_title("occupancy vectors: genes by class, extra sequences below", fontsize=9)
     return ax.figure
 
@@ -145,14 +155,14 @@ def plot_gene_maps(maps: Mapping[str, np.ndarray], classes: Sequence[str] | np.n
         xy = np.asarray(xy)
         if xy.shape != (len(labels), 2):
             raise ValueError(f"map {name!r} must be (genes, 2) = ({len(labels)}, 2), got {xy.shape}")
-        for c in order:
+        for i, c in enumerate(order):
             mask = labels == c
             ax.scatter(xy[mask, 0], xy[mask, 1], s=4 if c == "other" else 12, c=class_color(c, order),
-                       lw=0, label=f"{c} ({int(mask.sum())})", zorder=1 if c == "other" else 2)
+                       marker="." if c == "other" else MARKERS[i % len(MARKERS)], lw=0,
+                       label=f"{c} ({int(mask.sum())})", zorder=1 if c == "other" else 2)
         score = f"\nk-NN accuracy {scores[name]:.2f}" if scores and name in scores else ""
         ax.set_title(f"{name}{score}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _tsne_axes(ax)
     axes[-1].legend(fontsize=7, markerscale=1.5, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return axes[0].figure
 
@@ -182,6 +192,10 @@ def plot_class_separation(table, *, axes=None):
     ax_sil.barh(y, table["silhouette"], color=colors)
     ax_sil.axvline(0, color="0.3", lw=0.8)
     ax_sil.set_xlabel("silhouette (z-scored, Euclidean)")
+    ax_acc.set_ylabel("representation of a gene")
+    ax_sil.set_ylabel("representation (same order)")
+    ax_acc.set_title("k-NN accuracy of the functional class", fontsize=9)
+    ax_sil.set_title("silhouette of the functional classes", fontsize=9)
     for ax in (ax_acc, ax_sil):
         ax.set_yticks(y)
         ax.set_yticklabels(names if ax is ax_acc else [], fontsize=8)

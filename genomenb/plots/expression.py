@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from genomenb.plots.attribution import plot_pwm_logo
+from genomenb.plots.style import COUNT_CMAP, HATCHES, SEQUENTIAL_CMAP
 
 __all__ = ["CLASS_LABELS", "plot_class_confusion", "plot_scores_by_split", "plot_predicted_vs_measured",
            "plot_join_memory", "plot_filter_logos", "plot_knockout_changes"]
@@ -35,7 +36,7 @@ def plot_class_confusion(ax, confusion: np.ndarray, *, labels: Sequence[str] = C
         raise ValueError("confusion holds no cell")
     rows = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
-    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    ax.imshow(share, cmap=COUNT_CMAP, vmin=0, vmax=1)
     for i in range(counts.shape[0]):
         for j in range(counts.shape[1]):
             ax.text(j, i, f"{100 * counts[i, j] / total:.1f}%", ha="center", va="center", fontsize=8,
@@ -50,7 +51,7 @@ def plot_class_confusion(ax, confusion: np.ndarray, *, labels: Sequence[str] = C
 
 
 def plot_scores_by_split(ax, table: pd.DataFrame, *, ylabel: str = "test accuracy", reference: Mapping | None = None,
-                         reference_label: str = "majority class", title: str = ""):
+                         reference_label: str = "majority class", title: str = "", xlabel: str = "model"):
     """Grouped bars: one group per model (rows of ``table``), one bar per split kind (columns).
 
     ``reference`` maps a split kind to a level (e.g. the majority class), drawn as a short line over
@@ -62,7 +63,8 @@ def plot_scores_by_split(ax, table: pd.DataFrame, *, ylabel: str = "test accurac
     width = 0.8 / n_cols
     x = np.arange(n_rows)
     for j, column in enumerate(table.columns):
-        ax.bar(x + (j - (n_cols - 1) / 2) * width, table[column].to_numpy(dtype=float), width, label=str(column))
+        ax.bar(x + (j - (n_cols - 1) / 2) * width, table[column].to_numpy(dtype=float), width, label=str(column),
+               hatch=HATCHES[j % len(HATCHES)], edgecolor="white")
         if reference is not None and column in reference:
             offset = (j - (n_cols - 1) / 2) * width
             ax.hlines(float(reference[column]), x[0] + offset - width / 2, x[-1] + offset + width / 2,
@@ -70,6 +72,7 @@ def plot_scores_by_split(ax, table: pd.DataFrame, *, ylabel: str = "test accurac
     if reference is not None:
         ax.plot([], [], color="0.2", ls=":", lw=1, label=reference_label)
     ax.set_xticks(x, [str(i) for i in table.index], rotation=30, ha="right", fontsize=8)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=7, title="unseen", title_fontsize=7)
     if title:
@@ -79,7 +82,11 @@ def plot_scores_by_split(ax, table: pd.DataFrame, *, ylabel: str = "test accurac
 
 def plot_predicted_vs_measured(ax, measured: np.ndarray, predicted: np.ndarray, *, title: str = "",
                                gridsize: int = 60):
-    """Hexbin density of predicted against measured log2 ratios (cells where both are finite), with Pearson r."""
+    """Hexbin density of predicted against measured log2 ratios (cells where both are finite), with Pearson r.
+
+    The colour of a hexagon is its number of cells (log scale, :data:`~genomenb.plots.style.SEQUENTIAL_CMAP`),
+    explained by a colour bar.
+    """
     t = np.asarray(measured, dtype=np.float64).ravel()
     p = np.asarray(predicted, dtype=np.float64).ravel()
     if t.shape != p.shape:
@@ -88,7 +95,10 @@ def plot_predicted_vs_measured(ax, measured: np.ndarray, predicted: np.ndarray, 
     if keep.sum() < 2:
         raise ValueError("need at least two cells where measured and predicted are finite")
     t, p = t[keep], p[keep]
-    ax.hexbin(t, p, gridsize=gridsize, bins="log", cmap="viridis", mincnt=1)
+    cells = ax.hexbin(t, p, gridsize=gridsize, bins="log", cmap=SEQUENTIAL_CMAP, mincnt=1)
+    ax.figure.colorbar(cells, ax=ax, fraction=0.046, pad=0.02, label="cells per hexagon (log scale)")
+    if ax.figure.get_layout_engine() is None:  # the colour bar's label would run into a panel on its right
+        ax.figure.set_layout_engine("tight")
     lo, hi = np.percentile(np.concatenate([t, p]), [0.5, 99.5])
     ax.plot([lo, hi], [lo, hi], color="0.5", lw=0.8, ls="--")
     r = float(np.corrcoef(t, p)[0, 1]) if t.std() > 0 and p.std() > 0 else float("nan")
@@ -98,7 +108,7 @@ def plot_predicted_vs_measured(ax, measured: np.ndarray, predicted: np.ndarray, 
     return ax
 
 
-def plot_join_memory(ax, memory: Mapping[str, Mapping[str, float]], *, title: str = ""):
+def plot_join_memory(ax, memory: Mapping[str, Mapping[str, float]], *, title: str = "", xlabel: str = "join"):
     """Bars (log scale) of the join tensor's bytes per batch: ``{size label: {join: bytes}}``."""
     frame = pd.DataFrame(memory).astype(float)
     if frame.empty:
@@ -107,9 +117,11 @@ def plot_join_memory(ax, memory: Mapping[str, Mapping[str, float]], *, title: st
     width = 0.8 / n_cols
     x = np.arange(n_rows)
     for j, column in enumerate(frame.columns):
-        ax.bar(x + (j - (n_cols - 1) / 2) * width, frame[column].to_numpy() / 2**20, width, label=str(column))
+        ax.bar(x + (j - (n_cols - 1) / 2) * width, frame[column].to_numpy() / 2**20, width, label=str(column),
+               hatch=HATCHES[j % len(HATCHES)], edgecolor="white")
     ax.set_yscale("log")
     ax.set_xticks(x, list(frame.index), rotation=30, ha="right", fontsize=8)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("join tensor per batch (MiB, float32)")
     ax.legend(fontsize=7)
     if title:
@@ -150,7 +162,7 @@ def plot_knockout_changes(ax, delta: np.ndarray, targets: np.ndarray, *, title: 
         ax.axvspan(0.5, top + 0.5, color="#ffd166", alpha=0.3, lw=0, label=f"top {top}")
     ax.axhline(0, color="0.4", lw=0.5)
     ax.set_xscale("log")
-    ax.set_xlabel("gene rank by |change|")
+    ax.set_xlabel("gene rank by |change| (1 = largest)")
     ax.set_ylabel("change in predicted log2 ratio")
     ax.legend(fontsize=7)
     if title:

@@ -28,7 +28,7 @@ _HORIZONTAL = ({"orientation": "horizontal"} if "orientation" in inspect.signatu
 REAL_COLOR = "#495057"
 
 _METRIC_LABELS = {"cai": "codon adaptation index (CAI)", "gc3": "GC at third codon positions (GC3)",
-                  "gc": "GC content", "codon_distance": "codon-usage distance to real genes (JS)",
+                  "gc": "GC content (fraction)", "codon_distance": "codon-usage distance to real genes (JS)",
                   "aa_distance": "amino-acid composition distance (JS)", "length": "length (bases)",
                   "longest_fraction": "fraction covered by the longest Prodigal gene",
                   "prodigal_score_per_kb": "Prodigal score per kb (full-length calls)"}
@@ -99,6 +99,7 @@ def plot_metric_distributions(ax, per_sequence: pd.DataFrame, metric: str, *, or
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(_METRIC_LABELS.get(metric, metric))
+    ax.set_ylabel("gene set")
     return ax
 
 
@@ -120,6 +121,7 @@ def plot_full_length_calls(ax, summary: pd.DataFrame, *, real_label: str = "real
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("full-length Prodigal gene calls (%)")
+    ax.set_ylabel("gene set")
     return ax
 
 
@@ -158,4 +160,6 @@ def plot_gene_likeness(comparison, *, real_label: str = "real genes",
         plot_metric_distributions(ax, comparison.per_sequence, metric, order=list(summary["label"]),
                                   real_label=real_label)
     plot_full_length_calls(axes_b[-1], summary, real_label=real_label)
+    fig.suptitle("Generated genes against real genes: codon usage (top), per-gene measures and Prodigal calls "
+                 "(bottom)", fontsize=11)
     return fig

@@ -11,6 +11,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from genomenb.plots.style import LINESTYLES, MARKERS
+
 __all__ = ["plot_gc_skew", "plot_kmer_spectra", "plot_rc_symmetry", "plot_device_timings"]
 
 
@@ -48,13 +50,15 @@ def plot_gc_skew(ax, positions: np.ndarray, skew: np.ndarray, cumulative: np.nda
 def plot_kmer_spectra(ax, spectra: Mapping[str, np.ndarray], names: Sequence[str], *, top: int | None = None):
     """k-mer frequency profiles of several genomes on one axis (k-mers in lexicographic order)."""
     x = np.arange(len(names))
-    for label, freq in spectra.items():
-        ax.plot(x, freq, marker="o", ms=2.5, lw=1, label=label)
+    for i, (label, freq) in enumerate(spectra.items()):
+        ax.plot(x, freq, marker=MARKERS[i % len(MARKERS)], ms=2.5, lw=1, ls=LINESTYLES[i % len(LINESTYLES)],
+                label=label)
     ax.axhline(1 / len(names), color="0.5", ls=":", lw=1, label="uniform")
     step = max(1, len(names) // 32)
     ax.set_xticks(x[::step])
     ax.set_xticklabels([names[i] for i in x[::step]], rotation=90, fontsize=7, family="monospace")
-    ax.set_ylabel("frequency")
+    ax.set_xlabel("k-mer (lexicographic order)")
+    ax.set_ylabel("frequency (fraction of k-mers)")
     ax.legend(fontsize=8)
     return ax
 
@@ -66,8 +70,8 @@ def plot_rc_symmetry(ax, spectrum: np.ndarray, rc_spectrum: np.ndarray, *, label
     ax.plot([0, lim], [0, lim], color="0.5", lw=0.8, ls="--")
     ax.set_xlim(0, lim)
     ax.set_ylim(0, lim)
-    ax.set_xlabel("frequency of k-mer")
-    ax.set_ylabel("frequency of its reverse complement")
+    ax.set_xlabel("frequency of the k-mer (fraction)")
+    ax.set_ylabel("frequency of its reverse complement (fraction)")
     ax.set_title(f"{label}: r = {r:.4f}", fontsize=10)
     return ax
 
@@ -81,6 +85,7 @@ def plot_device_timings(ax, timings: Mapping[str, float], *, gflop: float | None
         text = f"{s * 1e3:.1f} ms" + (f"\n{gflop / s:.0f} GFLOP/s" if gflop else "")
         ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
                     fontsize=8)
+    ax.set_xlabel("device")
     ax.set_ylabel("seconds per convolution (best of repeats)")
     ax.set_title("Same convolution, each device")
     return ax

@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from genomenb.training.language_model import steady_seconds
+from genomenb.plots.style import LINESTYLES, MARKERS
 
 __all__ = ["plot_learning_curves", "plot_markov_orders", "plot_perplexity_bars", "plot_sweep",
            "plot_perplexity_vs_seconds"]
@@ -32,7 +32,7 @@ def plot_learning_curves(ax, histories: Mapping[str, "object"], *, references: M
     for i, (label, hist) in enumerate(histories.items()):
         color = f"C{i}"
         shift = 1.0 if log_excess else 0.0
-        ax.plot(hist["epoch"], hist["heldout_perplexity"] - shift, color=color, marker="o", ms=3,
+        ax.plot(hist["epoch"], hist["heldout_perplexity"] - shift, color=color, marker=MARKERS[i % len(MARKERS)], ms=3,
                 label=f"{label}: held-out")
         ax.plot(hist["epoch"], hist["train_perplexity"] - shift, color=color, ls="--", lw=1,
                 label=f"{label}: training loss")
@@ -57,18 +57,20 @@ def plot_markov_orders(ax, tables: Mapping[str, "object"], *, references: Mappin
     """
     for i, (label, table) in enumerate(tables.items()):
         best = table.loc[table["perplexity"].idxmin()]
-        ax.plot(table["k"], table["perplexity"], marker="o", ms=3, color=f"C{i}",
+        ax.plot(table["k"], table["perplexity"], marker=MARKERS[i % len(MARKERS)], ms=3, color=f"C{i}",
+                ls=LINESTYLES[i % len(LINESTYLES)],
                 label=f"{label} (best k={int(best['k'])}: {best['perplexity']:.3f})")
         ax.plot([best["k"]], [best["perplexity"]], marker="*", ms=12, color=f"C{i}")
     for j, (label, value) in enumerate((references or {}).items()):
         ax.axhline(value, color=f"C{j + len(tables)}", ls=":", lw=1.2, label=label)
     ax.set_xlabel("Markov order k (bases of context)")
-    ax.set_ylabel("held-out perplexity")
+    ax.set_ylabel("held-out perplexity per base")
     ax.legend(fontsize=7)
     return ax
 
 
-def plot_perplexity_bars(ax, values: Mapping[str, float], *, title: str = "", floor: float | None = None):
+def plot_perplexity_bars(ax, values: Mapping[str, float], *, title: str = "", floor: float | None = None,
+                         ylabel: str = "model or baseline"):
     """Horizontal bars of labelled perplexities (ours, baselines, the paper's), values written on the bars.
 
     Labels containing "paper" are hatched so a published number is never
@@ -91,14 +93,15 @@ def plot_perplexity_bars(ax, values: Mapping[str, float], *, title: str = "", fl
     if floor is not None:
         ax.axvline(floor, color="0.3", ls=":", lw=1)
     ax.invert_yaxis()
-    ax.set_xlabel("perplexity (lower is better)")
+    ax.set_xlabel("perplexity per base (lower is better)")
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     return ax
 
 
 def plot_sweep(ax, table, metric: str, *, label_columns: Sequence[str] | None = None,
-               references: Mapping[str, float] | None = None):
+               references: Mapping[str, float] | None = None, ylabel: str = "grid point"):
     """One bar per grid point of a sweep table, sorted by ``metric``.
 
     ``label_columns`` (default: every column before the metrics that is not
@@ -122,7 +125,8 @@ def plot_sweep(ax, table, metric: str, *, label_columns: Sequence[str] | None = 
         lo, hi = min(lo, value), max(hi, value)
     pad = 0.1 * (hi - lo + 0.02)
     ax.set_xlim(lo - pad, hi + pad)
-    ax.set_xlabel(metric)
+    ax.set_xlabel(metric.replace("_", " ") + (" per base" if metric.endswith("perplexity") else ""))
+    ax.set_ylabel(ylabel)
     if references:
         ax.legend(fontsize=7, loc="lower right")
     return ax
@@ -140,15 +144,18 @@ def plot_perplexity_vs_seconds(ax, histories: Mapping[str, "object"], *,
     horizontal lines (e.g. the best Markov chain); ``budget`` a vertical line
     at the equal-time budget.
     """
+    from genomenb.training.language_model import steady_seconds  # here: importing training loads Keras
+
     for i, (label, hist) in enumerate(histories.items()):
         seconds = steady_seconds(hist)
         values = np.asarray(hist["heldout_perplexity"], dtype=float)
-        ax.plot(seconds, values, marker="o", ms=3, color=f"C{i}", label=f"{label} ({values[-1]:.3f})")
+        ax.plot(seconds, values, marker=MARKERS[i % len(MARKERS)], ms=3, color=f"C{i}",
+                ls=LINESTYLES[i % len(LINESTYLES)], label=f"{label} ({values[-1]:.3f})")
     for j, (label, value) in enumerate((references or {}).items()):
         ax.axhline(value, color="0.3", ls=[":", "-.", "--"][j % 3], lw=1, label=label)
     if budget is not None:
         ax.axvline(budget, color="0.5", lw=0.8, ls="--", label=f"equal-time budget ({budget:.0f} s)")
-    ax.set_xlabel("training seconds (cumulative; evaluation and one-off compilation excluded)")
+    ax.set_xlabel("training time (s, cumulative; evaluation and one-off compilation excluded)")
     ax.set_ylabel("held-out perplexity per base")
     ax.legend(fontsize=7)
     return ax

@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from genomenb.plots.style import KIND_COLORS, mark_kind_blocks
+from genomenb.plots.style import KIND_COLORS, KIND_MARKERS, MARKERS, SIGNED_CMAP, mark_kind_blocks
 
 __all__ = ["plot_prevalence_by_feature", "plot_prevalence_comparison", "plot_label_barcode", "plot_task_scores_by_kind",
            "plot_score_vs_prevalence", "plot_label_correlation", "plot_multitask_curves", "plot_sorted_task_f1",
@@ -55,7 +55,7 @@ def plot_prevalence_comparison(ax, reference: np.ndarray, simulated: np.ndarray,
     for kind, color in KIND_COLORS.items():
         m = kinds == kind
         ax.scatter(np.maximum(reference[m], floor), np.maximum(simulated[m], floor), s=8, alpha=0.7,
-                   color=color, label=kind, linewidths=0)
+                   color=color, marker=KIND_MARKERS[kind], label=kind, linewidths=0)
     lo, hi = floor, 0.5
     ax.plot([lo, hi], [lo, hi], color="0.4", lw=0.8)
     ax.axvline(threshold, color="0.5", ls="--", lw=0.8)
@@ -76,6 +76,7 @@ def plot_label_barcode(ax, labels: np.ndarray, kinds: Sequence[str], *, title: s
     ax.imshow(labels, aspect="auto", cmap="binary", interpolation="nearest", vmin=0, vmax=1)
     mark_kind_blocks(ax, kinds, color="#e63946", lw=0.8)
     ax.set_xticks([])
+    ax.set_xlabel(f"feature ({labels.shape[1]} labels, grouped by kind)", labelpad=18)
     ax.set_ylabel("sequence")
     if title:
         ax.set_title(title)
@@ -123,6 +124,7 @@ def plot_task_scores_by_kind(ax, scores: Mapping[str, np.ndarray], kinds: Sequen
         ax.axhline(chance, color="0.5", ls=":", lw=0.8)
     ax.set_xticks(range(len(kind_names)))
     ax.set_xticklabels(kind_names)
+    ax.set_xlabel("kind of feature")
     ax.set_ylabel(ylabel)
     if n_models > 1 or references:
         ax.legend(handles=handles, fontsize=8, loc="lower right")
@@ -135,7 +137,8 @@ def plot_score_vs_prevalence(ax, prevalence: np.ndarray, values: np.ndarray, kin
     kinds = np.asarray(kinds)
     for kind, color in KIND_COLORS.items():
         m = (kinds == kind) & np.isfinite(values) & (prevalence > 0)
-        ax.scatter(prevalence[m], values[m], s=8, alpha=0.7, color=color, label=kind, linewidths=0)
+        ax.scatter(prevalence[m], values[m], s=8, alpha=0.7, color=color, marker=KIND_MARKERS[kind], label=kind,
+                   linewidths=0)
     ax.axvline(threshold, color="0.5", ls="--", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("fraction of positives (training set)")
@@ -144,12 +147,14 @@ def plot_score_vs_prevalence(ax, prevalence: np.ndarray, values: np.ndarray, kin
     return ax
 
 
-def plot_label_correlation(ax, corr: np.ndarray, groups: Sequence[str], *, title: str = "", vmax: float = 1.0):
+def plot_label_correlation(ax, corr: np.ndarray, groups: Sequence[str], *, title: str = "", vmax: float = 1.0,
+                           group_label: str = "cell type"):
     """Correlation matrix of labels, features ordered by ``groups`` (e.g. cell type), group edges marked.
 
     ``vmax`` sets both ends of the colour scale (``-vmax`` to ``vmax``); correlations of rare 0/1 labels are small.
+    The colour map is :data:`~genomenb.plots.style.SIGNED_CMAP` (lightness rises from -vmax to vmax).
     """
-    image = ax.imshow(corr, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+    image = ax.imshow(corr, cmap=SIGNED_CMAP, vmin=-vmax, vmax=vmax, interpolation="nearest")
     groups = list(groups)
     edges = [i for i in range(1, len(groups)) if groups[i] != groups[i - 1]]
     for e in edges:
@@ -160,6 +165,8 @@ def plot_label_correlation(ax, corr: np.ndarray, groups: Sequence[str], *, title
     ax.set_yticks([(s + e - 1) / 2 for s, e in zip(starts, ends)])
     ax.set_yticklabels([groups[s] for s in starts], fontsize=7)
     ax.set_xticks([])
+    ax.set_xlabel(f"feature ({len(groups)}, same order as the rows)")
+    ax.set_ylabel(f"feature, grouped by {group_label}")
     if title:
         ax.set_title(title)
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label="Pearson correlation of labels")
@@ -179,7 +186,8 @@ def plot_multitask_curves(ax, histories: Mapping[str, "object"], *, best_epochs:
     """
     for i, (label, hist) in enumerate(histories.items()):
         color = f"C{i}"
-        ax.plot(hist["epoch"], hist["val_perplexity"], color=color, marker="o", ms=3, label=f"{label}: validation")
+        ax.plot(hist["epoch"], hist["val_perplexity"], color=color, marker=MARKERS[i % len(MARKERS)], ms=3,
+                label=f"{label}: validation")
         ax.plot(hist["epoch"], hist["train_perplexity"], color=color, ls="--", lw=1, label=f"{label}: training loss")
         if best_epochs and label in best_epochs:
             e = int(best_epochs[label])
@@ -228,13 +236,14 @@ def plot_task_score_scatter(ax, model: np.ndarray, baseline: np.ndarray, kinds: 
     baseline = np.asarray(baseline, dtype=np.float64)
     keep = np.isfinite(model) & np.isfinite(baseline)
     if kinds is None:
-        ax.scatter(baseline[keep], model[keep], s=10, alpha=0.7, color="#457b9d", linewidths=0)
+        ax.scatter(baseline[keep], model[keep], s=10, alpha=0.7, color=KIND_COLORS["DNase"], linewidths=0)
     else:
         kinds = np.asarray(kinds)
         for kind, color in KIND_COLORS.items():
             m = keep & (kinds == kind)
             if m.any():
-                ax.scatter(baseline[m], model[m], s=8, alpha=0.7, color=color, label=kind, linewidths=0)
+                ax.scatter(baseline[m], model[m], s=8, alpha=0.7, color=color, marker=KIND_MARKERS[kind], label=kind,
+                           linewidths=0)
         ax.legend(fontsize=8, loc="upper left")
     lo = float(min(baseline[keep].min(), model[keep].min())) if keep.any() else 0.0
     hi = float(max(baseline[keep].max(), model[keep].max())) if keep.any() else 1.0
@@ -245,7 +254,7 @@ def plot_task_score_scatter(ax, model: np.ndarray, baseline: np.ndarray, kinds: 
 
 
 def plot_set_scores(ax, table, models: Sequence[str], *, metric: str = "auroc", marked: Sequence[bool] | None = None,
-                    marked_label: str = "negatives are shuffled positives"):
+                    marked_label: str = "negatives are shuffled positives", ylabel: str = "data set"):
     """One row per data set, one marker per model: a per-set score (e.g. test AUROC) side by side.
 
     ``table`` is indexed by set name with columns ``<model>_<metric>``; sets
@@ -254,9 +263,8 @@ def plot_set_scores(ax, table, models: Sequence[str], *, metric: str = "auroc", 
     """
     ordered = table.sort_values(f"{models[0]}_{metric}")
     y = np.arange(len(ordered))
-    markers = "os^Dv"
     for j, model in enumerate(models):
-        ax.plot(ordered[f"{model}_{metric}"], y, markers[j % len(markers)], color=f"C{j}", ms=5, label=model,
+        ax.plot(ordered[f"{model}_{metric}"], y, MARKERS[j % len(MARKERS)], color=f"C{j}", ms=5, label=model,
                 mfc="none" if j else f"C{j}")
     if marked is not None:
         flags = np.asarray(marked, dtype=bool)[[list(table.index).index(i) for i in ordered.index]]
@@ -272,6 +280,7 @@ def plot_set_scores(ax, table, models: Sequence[str], *, metric: str = "auroc", 
     ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=len(handles))
     ax.set_yticks(y)
     ax.set_yticklabels(ordered.index, fontsize=7)
+    ax.set_ylabel(ylabel)
     ax.set_xlabel(f"test {metric.upper() if metric in ('auroc', 'aupr', 'f1') else metric}")
     ax.grid(axis="x", color="0.9", lw=0.6)
     return ax
