@@ -427,7 +427,7 @@ def _stage_book(root: Path, runs: list[RunResult], stage: Path, profile: str = "
     for md in sorted((stage / "book").glob("*.md")):
         text, missing[md.name] = prose.fill_missing(md.read_text(encoding="utf-8"), glued)
         md.write_text(text, encoding="utf-8")
-    lines = [f"  book/{name}: {', '.join(keys)}" for name, keys in missing.items() if keys]
+    lines = [f"  book/{name}: {', '.join(dict.fromkeys(keys))}" for name, keys in missing.items() if keys]
     if lines and profile != "smoke":
         raise NotebookError(f"the {profile} runs did not write numbers the prose quotes:\n" + "\n".join(lines))
     if lines:

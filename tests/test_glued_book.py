@@ -28,7 +28,7 @@ def _project(tmp_path: Path, seed: int) -> Path:
     shutil.copy2(ROOT / "_config.yml", project / "_config.yml")
     for name in ("intro.md", f"{CHAPTER}.md", "references.bib"):
         shutil.copy2(ROOT / "book" / name, project / "book" / name)
-    (project / "book" / "intro.md").write_text("# A one-chapter book\n\nThe glue test's book.\n", encoding="utf-8")
+    (project / "book" / "intro.md").write_text("# A one-chapter book\n\n```{bibliography}\n```\n", encoding="utf-8")
     shutil.copy2(ROOT / "notebooks" / f"{NOTEBOOK}.ipynb", project / "notebooks" / f"{NOTEBOOK}.ipynb")
     toc = {"format": "jb-book", "root": "book/intro",
            "chapters": [{"file": f"book/{CHAPTER}", "sections": [{"file": f"notebooks/{NOTEBOOK}"}]}]}
