@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -111,10 +112,15 @@ def seed_everything(seed: int) -> None:
 
 @dataclass
 class Run:
-    """One notebook run: its parameters and where its outputs go."""
+    """One notebook run: its parameters, where its outputs go, and when it started."""
 
     parameters: dict[str, Any]
     output_dir: Path
+    started: float = field(default_factory=time.perf_counter)
+
+    def seconds(self) -> float:
+        """Wall-clock seconds since :func:`start_run` (a notebook's own run time, for ``metrics.json``)."""
+        return time.perf_counter() - self.started
 
     def path(self, name: str) -> Path:
         """A file path inside the run's output folder."""
