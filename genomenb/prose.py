@@ -18,6 +18,7 @@ are not checked. Code, math, roles, link targets, directive options and HTML com
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,8 +117,6 @@ def missing_glue_keys(book_dir: str | Path, results_dir: str | Path, profile: st
     run are not checked. The book build fails on a missing key too (Sphinx
     warnings are errors); this check names them all at once, without a build.
     """
-    import json
-
     book_dir, results_dir = Path(book_dir), Path(results_dir)
     problems = []
     for md in sorted(book_dir.glob("*.md")):
