@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,18 +110,23 @@ def check_chapters(book_dir: str | Path) -> list[str]:
     return problems
 
 
-def missing_glue_keys(book_dir: str | Path, results_dir: str | Path, profile: str = "smoke") -> list[str]:
+def missing_glue_keys(book_dir: str | Path, results_dir: str | Path, profile: str = "smoke",
+                      notebooks: Iterable[str] | None = None) -> list[str]:
     """Glue roles whose key a finished run did not write: ``<file>:<line>: <notebook> has no <key>``.
 
     Reads ``<results_dir>/<notebook>/<profile>/metrics.json`` (metrics, and
     ``param.<name>`` for its parameters); chapters whose notebook has no such
-    run are not checked. The book build fails on a missing key too (Sphinx
-    warnings are errors); this check names them all at once, without a build.
+    run are not checked, nor (when ``notebooks`` names some) quotes of other
+    notebooks. The book build fails on a missing key too (Sphinx warnings are
+    errors); this check names them all at once, without a build.
     """
     book_dir, results_dir = Path(book_dir), Path(results_dir)
+    only = None if notebooks is None else set(notebooks)
     problems = []
     for md in sorted(book_dir.glob("*.md")):
         for ref in glue_references(md.read_text(encoding="utf-8")):
+            if only is not None and Path(ref.doc).stem not in only:
+                continue
             metrics_file = results_dir / Path(ref.doc).stem / profile / "metrics.json"
             if not metrics_file.is_file():
                 continue
