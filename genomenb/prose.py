@@ -110,6 +110,14 @@ def check_chapters(book_dir: str | Path) -> list[str]:
     return problems
 
 
+def _run_keys(metrics_file: Path) -> set[str] | None:
+    """The keys a run glued: its metrics and ``param.<name>`` of its parameters (None when it has no metrics.json)."""
+    if not metrics_file.is_file():
+        return None
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    return set(metrics) | {f"param.{k}" for k in metrics.get("parameters", {})}
+
+
 def missing_glue_keys(book_dir: str | Path, results_dir: str | Path, profile: str = "smoke",
                       notebooks: Iterable[str] | None = None) -> list[str]:
     """Glue roles whose key a finished run did not write: ``<file>:<line>: <notebook> has no <key>``.
@@ -122,18 +130,18 @@ def missing_glue_keys(book_dir: str | Path, results_dir: str | Path, profile: st
     """
     book_dir, results_dir = Path(book_dir), Path(results_dir)
     only = None if notebooks is None else set(notebooks)
+    keys_of: dict[str, set[str] | None] = {}  # each run's keys, read once (None: no such run)
     problems = []
     for md in sorted(book_dir.glob("*.md")):
         for ref in glue_references(md.read_text(encoding="utf-8")):
-            if only is not None and Path(ref.doc).stem not in only:
+            notebook = Path(ref.doc).stem
+            if only is not None and notebook not in only:
                 continue
-            metrics_file = results_dir / Path(ref.doc).stem / profile / "metrics.json"
-            if not metrics_file.is_file():
-                continue
-            metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
-            keys = set(metrics) | {f"param.{k}" for k in metrics.get("parameters", {})}
-            if ref.key not in keys:
-                problems.append(f"{md.name}:{ref.line}: {Path(ref.doc).stem} ({profile}) has no {ref.key!r}")
+            if notebook not in keys_of:
+                keys_of[notebook] = _run_keys(results_dir / notebook / profile / "metrics.json")
+            keys = keys_of[notebook]
+            if keys is not None and ref.key not in keys:
+                problems.append(f"{md.name}:{ref.line}: {notebook} ({profile}) has no {ref.key!r}")
     return problems
 
 

@@ -34,6 +34,8 @@ def test_missing_keys_are_named(tmp_path):
     (run / "metrics.json").write_text('{"there": 1.5, "parameters": {"seed": 0}}')
     assert prose.missing_glue_keys(tmp_path / "book", tmp_path / "results") == ["c.md:1: 01_x (smoke) has no 'absent'"]
     assert prose.missing_glue_keys(tmp_path / "book", tmp_path / "results", notebooks=["02_y"]) == []
+    assert prose.missing_glue_keys(tmp_path / "book", tmp_path / "results", notebooks=["01_x"]) == [
+        "c.md:1: 01_x (smoke) has no 'absent'"]
 
 
 def test_fill_missing_swaps_only_the_keys_a_run_lacks():
